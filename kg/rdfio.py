@@ -1,0 +1,51 @@
+"""Parsing RDF: checking that input parses, and saying where it does not."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import BinaryIO
+
+import pyoxigraph as ox
+
+RdfInput = Path | bytes
+
+
+class ParseError(ValueError):
+    """RDF input that does not parse; carries where, when the parser says."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        source: str = "<input>",
+        line: int | None = None,
+        column: int | None = None,
+    ) -> None:
+        self.message, self.source, self.line, self.column = message, source, line, column
+        where = source if line is None else f"{source}:{line}:{column or 1}"
+        super().__init__(f"{where}: {message}")
+
+
+def source_name(data: RdfInput) -> str:
+    return str(data) if isinstance(data, Path) else "<input>"
+
+
+def open_input(data: RdfInput) -> BinaryIO:
+    return data.open("rb") if isinstance(data, Path) else io.BytesIO(data)
+
+
+def parse_error(error: Exception, data: RdfInput) -> ParseError:
+    """A pyoxigraph SyntaxError (or ValueError) as a ParseError with its position."""
+    line = getattr(error, "lineno", None)
+    column = getattr(error, "offset", None)
+    return ParseError(str(error), source=source_name(data), line=line, column=column)
+
+
+def check_parses(data: RdfInput, fmt: ox.RdfFormat, *, base_iri: str | None = None) -> int:
+    """Parses all of ``data`` in constant memory and returns its number of quads."""
+    try:
+        with open_input(data) as stream:
+            return sum(1 for _ in ox.parse(stream, fmt, base_iri=base_iri))
+    except (SyntaxError, ValueError) as error:
+        raise parse_error(error, data) from None

@@ -1,0 +1,28 @@
+"""Writing the store out: dumps in every RDF format, and the union graph for rdflib tools."""
+
+from __future__ import annotations
+
+import io
+from typing import BinaryIO
+
+from pyoxigraph import RdfFormat
+from rdflib import Graph
+
+from kg.namespaces import Namespaces
+from kg.store import Store
+
+
+def export(
+    store: Store, output: BinaryIO, fmt: RdfFormat, ns: Namespaces, *, graph: str | None = None
+) -> None:
+    """Quad formats get every named graph; triple formats the union (or ``graph`` alone)."""
+    store.dump(output, fmt, graph=graph, prefixes=ns.prefixes)
+
+
+def union_graph(store: Store) -> Graph:
+    """The union of the store's graphs as an rdflib Graph (for pySHACL)."""
+    buffer = io.BytesIO()
+    store.dump(buffer, RdfFormat.N_TRIPLES)
+    graph = Graph()
+    graph.parse(data=buffer.getvalue(), format="nt")
+    return graph

@@ -1,0 +1,73 @@
+"""The store interface: what PolicyKG needs from a quad store, whatever holds the quads.
+
+Results are pyoxigraph's own types (QuerySolutions, QueryBoolean, QueryTriples), which stream and
+serialize themselves; a backend over another server parses that server's answers into them.
+The store knows nothing of HTTP, of validation or of the CLI.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import BinaryIO, Protocol
+
+from pyoxigraph import QueryBoolean, QuerySolutions, QueryTriples, RdfFormat
+
+from kg.rdfio import RdfInput
+
+QueryResult = QuerySolutions | QueryBoolean | QueryTriples
+ProgressCallback = Callable[[int], None]
+
+
+class StoreError(Exception):
+    """A store operation failed for a reason the caller did not cause."""
+
+
+class StoreLockedError(StoreError):
+    """Another process holds the store open for writing."""
+
+
+class QuerySyntaxError(ValueError):
+    """A SPARQL query or update that does not parse."""
+
+
+class Store(Protocol):
+    """A quad store. The default graph seen by queries is the union of all graphs."""
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        base_iri: str | None = None,
+        default_graphs: list[str] | None = None,
+        named_graphs: list[str] | None = None,
+    ) -> QueryResult: ...
+
+    def update(self, sparql: str, *, base_iri: str | None = None) -> None: ...
+
+    def load(
+        self,
+        data: RdfInput,
+        fmt: RdfFormat,
+        *,
+        graph: str | None = None,
+        base_iri: str | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> None:
+        """Bulk-loads ``data``; callers check that it parses first (kg.rdfio.check_parses)."""
+
+    def dump(
+        self,
+        output: BinaryIO,
+        fmt: RdfFormat,
+        *,
+        graph: str | None = None,
+        prefixes: dict[str, str] | None = None,
+    ) -> None: ...
+
+    def graphs(self) -> list[str]: ...
+
+    def count(self, graph: str | None = None) -> int: ...
+
+    def clear(self) -> None: ...
+
+    def close(self) -> None: ...
