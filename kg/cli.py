@@ -124,7 +124,7 @@ pass_context = click.make_pass_decorator(Context)
 @main.command()
 @click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--replace", is_flag=True, help="Empty the store first.")
-@click.option("--graph", help="Named graph for triple files (Turtle, N-Triples, RDF/XML, JSON-LD).")
+@click.option("--graph", help="Named graph for the files' triples (those outside any named graph).")
 @pass_context
 @handles_errors
 def load(context: Context, files: tuple[Path, ...], replace: bool, graph: str | None) -> None:

@@ -15,7 +15,7 @@ from kg.store import ProgressCallback, Store
 
 @dataclass(frozen=True)
 class LoadItem:
-    """One file to load, and the named graph its triples go to (None for quad formats)."""
+    """One file to load, and the named graph its default-graph triples go to (None: stay)."""
 
     path: Path
     graph: str | None
@@ -30,11 +30,11 @@ def _item(file: BundledFile, ns: Namespaces) -> LoadItem:
 
 
 def user_items(paths: Iterable[Path], graph: str | None) -> list[LoadItem]:
-    """Files named on the command line; triple formats go to ``graph`` (or the default graph)."""
+    """Files named by the user; their default-graph triples go to ``graph`` when given."""
     items = []
     for path in paths:
-        fmt = rdf_format_for_path(path)  # fail on an unknown extension before loading anything
-        items.append(LoadItem(path, None if fmt.supports_datasets else graph))
+        rdf_format_for_path(path)  # fail on an unknown extension before loading anything
+        items.append(LoadItem(path, graph))
     return items
 
 

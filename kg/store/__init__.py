@@ -53,7 +53,11 @@ class Store(Protocol):
         base_iri: str | None = None,
         progress: ProgressCallback | None = None,
     ) -> None:
-        """Bulk-loads ``data``; callers check that it parses first (kg.rdfio.check_parses)."""
+        """Bulk-loads ``data``, its default-graph triples into ``graph`` when given.
+
+        Callers check that it parses first (kg.rdfio.check_parses): a failed bulk load may
+        leave part of the input behind.
+        """
 
     def dump(
         self,

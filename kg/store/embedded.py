@@ -78,7 +78,7 @@ class EmbeddedStore:
         base_iri: str | None = None,
         progress: ProgressCallback | None = None,
     ) -> None:
-        to_graph = ox.NamedNode(graph) if graph and not fmt.supports_datasets else None
+        to_graph = ox.NamedNode(graph) if graph else None
         stream = open_input(data)
         try:
             reader = _ProgressReader(stream, progress) if progress else stream

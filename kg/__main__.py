@@ -1,0 +1,5 @@
+"""`python -m kg` runs the `kg` command line."""
+
+from kg.cli import main
+
+main()

@@ -1,0 +1,64 @@
+"""Loading files: all or nothing, formats by extension, relative IRIs against the base."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kg.formats import UnknownFormatError
+from kg.namespaces import Namespaces
+from kg.rdfio import ParseError
+from kg.service import loading
+from kg.store.embedded import EmbeddedStore
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_bundled_graph_has_one_named_graph_per_source(seed_store, ns):
+    graphs = set(seed_store.graphs())
+    assert {ns.iri(f"graph/source/s{i}") for i in range(6)} <= graphs
+    assert ns.meta_graph in graphs
+    assert ns.iri("graph/ontology") in graphs
+
+
+def test_no_file_is_loaded_when_one_fails_to_parse(tmp_path, ns):
+    good = write(tmp_path / "good.ttl", "<http://ex/a> <http://ex/p> 1 .")
+    bad = write(tmp_path / "bad.ttl", "<http://ex/a> <http://ex/p> 1 .\n<http://ex/b> <http://ex/p> .")
+    store = EmbeddedStore()
+    with pytest.raises(ParseError) as caught:
+        loading.load_items(store, ns, loading.user_items([good, bad], None))
+    assert str(caught.value).startswith(f"{bad}:2:")
+    assert store.count() == 0
+
+
+def test_unknown_extension_lists_the_known_ones(tmp_path):
+    with pytest.raises(UnknownFormatError, match=r"known extensions: .*\.ttl"):
+        loading.user_items([write(tmp_path / "facts.txt", "")], None)
+
+
+def test_relative_iris_resolve_against_the_configured_base(tmp_path):
+    ns = Namespaces("https://example.org/kg/")
+    store = EmbeddedStore()
+    loading.load_items(store, ns, loading.bundled_items(ns))
+    assert bool(store.query("ASK { <https://example.org/kg/id/agency/lvmpd> ?p ?o }"))
+    assert not bool(store.query("ASK { <https://w3id.org/policykg/id/agency/lvmpd> ?p ?o }"))
+
+
+@pytest.mark.parametrize("extension,text", [
+    ("ttl", '<http://ex/a> <http://ex/p> "x" .'),
+    ("nt", '<http://ex/a> <http://ex/p> "x" .'),
+    ("jsonld", '{"@id": "http://ex/a", "http://ex/p": "x"}'),
+    ("rdf", '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+            'xmlns:ex="http://ex/"><rdf:Description rdf:about="http://ex/a">'
+            '<ex:p>x</ex:p></rdf:Description></rdf:RDF>'),
+])
+def test_triple_formats_load_into_the_given_graph(tmp_path, ns, extension, text):
+    store = EmbeddedStore()
+    path = write(tmp_path / f"data.{extension}", text)
+    loading.load_items(store, ns, loading.user_items([path], "http://ex/graph"))
+    assert store.graphs() == ["http://ex/graph"]
+    assert store.count("http://ex/graph") == 1
