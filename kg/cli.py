@@ -79,6 +79,9 @@ def handles_errors(command: Callable) -> Callable:
     def wrapper(*args, **kwargs):
         try:
             return command(*args, **kwargs)
+        except BrokenPipeError:  # the reader (| head) has had enough; not an error
+            sys.stderr.close()
+            sys.exit(0)
         except (
             ParseError,
             UnknownFormatError,
@@ -235,11 +238,8 @@ def _write_result(context: Context, result, output_format: str | None) -> None:
         if output_format in RESULTS_FORMATS or output_format == "table":
             output_format = "turtle"
         fmt = rdf_format_named(output_format)
-        result.serialize(
-            sys.stdout.buffer,
-            fmt,
-            prefixes=context.ns.prefixes if fmt in (ox.RdfFormat.TURTLE,) else None,
-        )
+        prefixes = context.ns.prefixes if fmt == ox.RdfFormat.TURTLE else None
+        ox.serialize(result, sys.stdout.buffer, fmt, prefixes=prefixes)
     elif output_format == "table":
         click.echo(_table(context.ns, result))
     elif output_format in RESULTS_FORMATS:
@@ -290,7 +290,7 @@ def _clip(text: str, width: int) -> str:
     type=click.Choice(list(RDF_FORMATS)),
     default="nq",
     show_default=True,
-    help="nq and trig keep the named graphs; the others hold their union.",
+    help="nq, trig and jsonld keep the named graphs; ttl, nt and rdfxml hold their union.",
 )
 @click.option(
     "-o",
@@ -304,7 +304,7 @@ def _clip(text: str, width: int) -> str:
 def export_command(
     context: Context, output_format: str, output: Path | None, graph: str | None
 ) -> None:
-    """Export the graph: every named graph (nq, trig) or their union (ttl, nt, jsonld, rdfxml)."""
+    """Export the graph: every named graph (nq, trig, jsonld) or their union (ttl, nt, rdfxml)."""
     fmt = rdf_format_named(output_format)
     if output is None:
         export(context.store, sys.stdout.buffer, fmt, context.ns, graph=graph)

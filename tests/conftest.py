@@ -38,12 +38,17 @@ def fresh_store() -> EmbeddedStore:
     return store
 
 
-def run_kg(*args: str, store: Path, input_text: str | None = None,
-           env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run_kg(
+    *args: str, store: Path, input_text: str | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """Runs the real `kg` command line in a subprocess."""
     return subprocess.run(
         [sys.executable, "-m", "kg", "--store", str(store), *args],
-        capture_output=True, text=True, input=input_text, env=env, timeout=300,
+        capture_output=True,
+        text=True,
+        input=input_text,
+        env=env,
+        timeout=300,
     )
 
 

@@ -39,16 +39,25 @@ def user_items(paths: Iterable[Path], graph: str | None) -> list[LoadItem]:
 
 
 def load_items(
-    store: Store, ns: Namespaces, items: list[LoadItem], *, progress: ProgressCallback | None = None
+    store: Store,
+    ns: Namespaces,
+    items: list[LoadItem],
+    *,
+    replace: bool = False,
+    progress: ProgressCallback | None = None,
 ) -> None:
-    """Loads all the files or, if any fails to parse, none of them.
+    """Loads all the files or, if any fails to parse, none of them (nor empties the store).
 
-    Every file is parsed once to check it (fast, in constant memory) before any is loaded.
+    Each store load is atomic; so that a later file's error cannot leave the earlier ones
+    loaded, the files whose failure could come too late (all but the first, or all of them
+    when the store is emptied first) are parsed beforehand, in constant memory.
     Relative IRIs in the files resolve against the base IRI, so the bundled files (written
     with relative IRIs) mint every IRI under the configured base.
     """
-    for item in items:
+    for item in items if replace else items[1:]:
         check_parses(item.path, rdf_format_for_path(item.path), base_iri=ns.base)
+    if replace:
+        store.clear()
     for item in items:
         store.load(
             item.path,

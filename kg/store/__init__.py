@@ -53,11 +53,7 @@ class Store(Protocol):
         base_iri: str | None = None,
         progress: ProgressCallback | None = None,
     ) -> None:
-        """Bulk-loads ``data``, its default-graph triples into ``graph`` when given.
-
-        Callers check that it parses first (kg.rdfio.check_parses): a failed bulk load may
-        leave part of the input behind.
-        """
+        """Loads all of ``data`` or nothing; its default-graph triples go to ``graph``."""
 
     def dump(
         self,

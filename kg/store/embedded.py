@@ -78,6 +78,7 @@ class EmbeddedStore:
         base_iri: str | None = None,
         progress: ProgressCallback | None = None,
     ) -> None:
+        # Oxigraph's bulk loader is atomic: its files join the database only when all parsed.
         to_graph = ox.NamedNode(graph) if graph else None
         stream = open_input(data)
         try:
@@ -116,10 +117,10 @@ class EmbeddedStore:
 
     def count(self, graph: str | None = None) -> int:
         if graph is None:  # every quad, those of the default graph included
-            pattern = "{ { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }"
-        else:
-            pattern = f"{{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
-        solutions = self._store.query(f"SELECT (COUNT(*) AS ?n) WHERE {pattern}")
+            return len(self._store)
+        solutions = self._store.query(
+            f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
+        )
         return int(next(iter(solutions))["n"].value)
 
     def clear(self) -> None:

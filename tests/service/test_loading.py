@@ -27,7 +27,9 @@ def test_bundled_graph_has_one_named_graph_per_source(seed_store, ns):
 
 def test_no_file_is_loaded_when_one_fails_to_parse(tmp_path, ns):
     good = write(tmp_path / "good.ttl", "<http://ex/a> <http://ex/p> 1 .")
-    bad = write(tmp_path / "bad.ttl", "<http://ex/a> <http://ex/p> 1 .\n<http://ex/b> <http://ex/p> .")
+    bad = write(
+        tmp_path / "bad.ttl", "<http://ex/a> <http://ex/p> 1 .\n<http://ex/b> <http://ex/p> ."
+    )
     store = EmbeddedStore()
     with pytest.raises(ParseError) as caught:
         loading.load_items(store, ns, loading.user_items([good, bad], None))
@@ -48,17 +50,44 @@ def test_relative_iris_resolve_against_the_configured_base(tmp_path):
     assert not bool(store.query("ASK { <https://w3id.org/policykg/id/agency/lvmpd> ?p ?o }"))
 
 
-@pytest.mark.parametrize("extension,text", [
-    ("ttl", '<http://ex/a> <http://ex/p> "x" .'),
-    ("nt", '<http://ex/a> <http://ex/p> "x" .'),
-    ("jsonld", '{"@id": "http://ex/a", "http://ex/p": "x"}'),
-    ("rdf", '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+@pytest.mark.parametrize(
+    "extension,text",
+    [
+        ("ttl", '<http://ex/a> <http://ex/p> "x" .'),
+        ("nt", '<http://ex/a> <http://ex/p> "x" .'),
+        ("jsonld", '{"@id": "http://ex/a", "http://ex/p": "x"}'),
+        (
+            "rdf",
+            '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
             'xmlns:ex="http://ex/"><rdf:Description rdf:about="http://ex/a">'
-            '<ex:p>x</ex:p></rdf:Description></rdf:RDF>'),
-])
+            "<ex:p>x</ex:p></rdf:Description></rdf:RDF>",
+        ),
+    ],
+)
 def test_triple_formats_load_into_the_given_graph(tmp_path, ns, extension, text):
     store = EmbeddedStore()
     path = write(tmp_path / f"data.{extension}", text)
     loading.load_items(store, ns, loading.user_items([path], "http://ex/graph"))
     assert store.graphs() == ["http://ex/graph"]
     assert store.count("http://ex/graph") == 1
+
+
+def test_replace_keeps_the_store_when_the_new_file_fails_to_parse(tmp_path, ns):
+    store = EmbeddedStore()
+    loading.load_items(
+        store,
+        ns,
+        loading.user_items([write(tmp_path / "a.ttl", "<http://ex/a> <http://ex/p> 1 .")], None),
+    )
+    bad = write(tmp_path / "bad.ttl", "<http://ex/b> <http://ex/p> .")
+    with pytest.raises(ParseError):
+        loading.load_items(store, ns, loading.user_items([bad], None), replace=True)
+    assert store.count() == 1
+
+
+def test_replace_empties_the_store_first(tmp_path, ns):
+    store = EmbeddedStore()
+    for name in ("a", "b"):
+        path = write(tmp_path / f"{name}.ttl", f"<http://ex/{name}> <http://ex/p> 1 .")
+        loading.load_items(store, ns, loading.user_items([path], None), replace=True)
+    assert store.count() == 1

@@ -42,14 +42,18 @@ def test_agencies_refusing_raids(seed_store):
     by_agency = {row["agencyLabel"]: sources(row) for row in rows}
     # LVMPD: "will not take part in federal immigration roundups" (S0, S2, S4);
     # Omaha: "no plans to participate in raids" (S3).
-    assert by_agency == {"Las Vegas Metropolitan Police Department": {"S0", "S2", "S4"},
-                         "Omaha Police Department": {"S3"}}
+    assert by_agency == {
+        "Las Vegas Metropolitan Police Department": {"S0", "S2", "S4"},
+        "Omaha Police Department": {"S3"},
+    }
 
 
 def test_agency_heads(seed_store):
     rows = answer(seed_store, "agency-heads")
-    heads = {(row["organizationLabel"], row["personLabel"], row.get("role"), row.get("since"))
-             for row in rows}
+    heads = {
+        (row["organizationLabel"], row["personLabel"], row.get("role"), row.get("since"))
+        for row in rows
+    }
     assert heads == {
         ("Las Vegas Metropolitan Police Department", "Kevin McMahill", "sheriff", "2023"),
         ("New York City Police Department", "Jessica Tisch", "police commissioner", None),
@@ -61,15 +65,23 @@ def test_agency_heads(seed_store):
 def test_status_only_detention_bans(seed_store):
     rows = answer(seed_store, "status-only-detention-bans")
     assert {row["policy"].removeprefix(NS.base) for row in rows} == {
-        "id/policy/lvmpd-immigration-policy", "id/policy/omaha-pd-position"}
+        "id/policy/lvmpd-immigration-policy",
+        "id/policy/omaha-pd-position",
+    }
     lvmpd = [row for row in rows if "lvmpd" in row["policy"]]
     assert all("solely" in row["condition"] and sources(row) == {"S0", "S2"} for row in lvmpd)
 
 
 def test_policy_history_of_lvmpd(seed_store):
-    rows = [row for row in answer(seed_store, "policy-history")
-            if row["policy"] == NS.iri("id/policy/lvmpd-immigration-policy")]
-    assert [(row["change"], row["date"]) for row in rows] == [("adopted", "2019"), ("amended", "2023")]
+    rows = [
+        row
+        for row in answer(seed_store, "policy-history")
+        if row["policy"] == NS.iri("id/policy/lvmpd-immigration-policy")
+    ]
+    assert [(row["change"], row["date"]) for row in rows] == [
+        ("adopted", "2019"),
+        ("amended", "2023"),
+    ]
     assert all(sources(row) == {"S0", "S2"} for row in rows)
 
 
@@ -111,7 +123,8 @@ def test_every_statement_with_speaker_date_and_source(seed_store):
     assert ("Kevin McMahill", "2025-01-21", 3) in dated
     paraphrases = [row for row in rows if row["kind"] == "paraphrase"]
     assert [(row["speakerLabel"], row["date"], row["sources"]) for row in paraphrases] == [
-        ("U.S. Immigration and Customs Enforcement", "2025-01", "S0")]
+        ("U.S. Immigration and Customs Enforcement", "2025-01", "S0")
+    ]
 
 
 def test_federal_actions_of_january_2025(seed_store):
@@ -136,21 +149,28 @@ def test_sources_reporting_an_entity(seed_store):
     assert tisch == {"S1"}
 
 
-@pytest.mark.parametrize("query", [
-    "SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }",
-    "SELECT * WHERE { service silent ?endpoint { ?s ?p ?o } }",
-    "SELECT * WHERE { SERVICE\n<http://example.org/sparql> { ?s ?p ?o } }",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }",
+        "SELECT * WHERE { service silent ?endpoint { ?s ?p ?o } }",
+        "SELECT * WHERE { SERVICE\n<http://example.org/sparql> { ?s ?p ?o } }",
+    ],
+)
 def test_service_is_refused_unless_allowed(query):
     with pytest.raises(ForbiddenQueryError, match="KG_ALLOW_SERVICE"):
         check_allowed(query)
 
 
 def test_allowed_service_passes_and_words_in_strings_do_not_count():
-    check_allowed("SELECT * WHERE { SERVICE <http://ok.example/sparql> { ?s ?p ?o } }",
-                  allowed_services=frozenset({"http://ok.example/sparql"}))
-    check_allowed('SELECT ?service WHERE { ?service <http://ex/SERVICE> "SERVICE LOAD" } # SERVICE',
-                  is_update=True)
+    check_allowed(
+        "SELECT * WHERE { SERVICE <http://ok.example/sparql> { ?s ?p ?o } }",
+        allowed_services=frozenset({"http://ok.example/sparql"}),
+    )
+    check_allowed(
+        'SELECT ?service WHERE { ?service <http://ex/SERVICE> "SERVICE LOAD" } # SERVICE',
+        is_update=True,
+    )
 
 
 def test_load_is_refused_in_updates():

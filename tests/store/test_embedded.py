@@ -71,8 +71,10 @@ def test_triples_load_into_the_named_graph(store):
 
 def test_a_load_that_fails_to_parse_raises_with_line_and_column(store):
     with pytest.raises(ParseError) as caught:
-        store.load(b'<http://ex/c> <http://ex/p> "x" .\n<http://ex/d> <http://ex/p> .\n',
-                   ox.RdfFormat.N_TRIPLES)
+        store.load(
+            b'<http://ex/c> <http://ex/p> "x" .\n<http://ex/d> <http://ex/p> .\n',
+            ox.RdfFormat.N_TRIPLES,
+        )
     assert caught.value.line == 2
     assert store.count() == 3
 

@@ -1,0 +1,73 @@
+"""Measuring commands side by side: wall time and peak memory of a child process."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+# Runs a command and prints its peak RSS (kB): getrusage of this wrapper's only child.
+_WRAPPER = (
+    "import resource, subprocess, sys; "
+    "code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode; "
+    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); sys.exit(code)"
+)
+
+
+@dataclass
+class Run:
+    seconds: float
+    peak_mb: float
+
+
+def run(command: list[str], env: dict[str, str] | None = None) -> Run:
+    started = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, "-c", _WRAPPER, *command],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )
+    seconds = time.perf_counter() - started
+    if result.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed:\n{result.stderr}")
+    return Run(seconds, int(result.stdout.split()[-1]) / 1024)
+
+
+def synthetic(agencies: int) -> Path:
+    """The synthetic graph of ``agencies`` agencies, written once into bench/out/."""
+    path = Path(__file__).parent / "out" / f"synth-{agencies}.nq"
+    if not path.exists():
+        subprocess.run(
+            [
+                sys.executable,
+                str(Path(__file__).parent / "synth.py"),
+                str(agencies),
+                "-o",
+                str(path),
+            ],
+            check=True,
+        )
+    return path
+
+
+def table(headers: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
+    lines = [
+        "| " + " | ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)) + " |",
+        "|" + "|".join("-" * (w + 2) for w in widths) + "|",
+    ]
+    lines += [
+        "| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |" for r in rows
+    ]
+    return "\n".join(lines)
+
+
+def save(name: str, figures: dict) -> None:
+    out = Path(__file__).parent / "out" / f"{name}.json"
+    out.write_text(json.dumps(figures, indent=2))

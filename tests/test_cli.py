@@ -1,0 +1,167 @@
+"""The `kg` command line, run for real in a subprocess against an on-disk store."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from rdflib import Dataset, Graph
+
+from kg.store.embedded import EmbeddedStore
+from tests.conftest import run_kg
+
+COUNT = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+
+
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory) -> Path:
+    store = tmp_path_factory.mktemp("cli") / "store"
+    result = run_kg("load", store=store)
+    assert result.returncode == 0, result.stderr
+    return store
+
+
+def count(store: Path) -> int:
+    result = run_kg("query", COUNT, "--format", "csv", store=store)
+    return int(result.stdout.splitlines()[1])
+
+
+def no_traceback(result) -> None:
+    assert "Traceback" not in result.stderr, result.stderr
+
+
+def test_load_reports_what_it_loaded(loaded):
+    assert count(loaded) > 1000
+
+
+@pytest.mark.parametrize("command", ["load", "validate", "query", "export"])
+def test_every_command_has_help(tmp_path, command):
+    result = run_kg(command, "--help", store=tmp_path / "store")
+    assert result.returncode == 0 and "Usage:" in result.stdout
+
+
+def test_validate_the_store_conforms(loaded):
+    result = run_kg("validate", "--format", "json", store=loaded)
+    assert result.returncode == 0, result.stdout
+    report = json.loads(result.stdout)
+    assert report["conforms"] and report["violations"] == 0 and report["warnings"] == 1
+
+
+def test_validate_a_broken_file_exits_1_with_a_readable_report(tmp_path):
+    broken = tmp_path / "statement.ttl"
+    broken.write_text(
+        "@prefix pkg: <https://w3id.org/policykg/ontology#> .\n"
+        "@prefix schema: <https://schema.org/> .\n"
+        '<https://w3id.org/policykg/id/statement/x> a pkg:Quote ; schema:text "words"@en ;\n'
+        '    <http://www.w3.org/2000/01/rdf-schema#label> "x"@en .\n'
+    )
+    result = run_kg("validate", str(broken), store=tmp_path / "unused")
+    assert result.returncode == 1
+    assert "A statement needs a speaker" in result.stdout
+    assert "focus node: statement:x" in result.stdout
+
+
+def test_a_file_that_does_not_parse_leaves_the_store_unchanged(loaded, tmp_path):
+    before = count(loaded)
+    good = tmp_path / "good.ttl"
+    good.write_text("<http://ex/a> <http://ex/p> 1 .\n")
+    bad = tmp_path / "bad.ttl"
+    bad.write_text("<http://ex/a> <http://ex/p> 1 .\n<http://ex/b> <http://ex/p> .\n")
+    result = run_kg("load", str(good), str(bad), store=loaded)
+    assert result.returncode == 2
+    assert f"{bad}:2:" in result.stderr
+    no_traceback(result)
+    assert count(loaded) == before
+
+
+def test_unknown_format_lists_the_known_ones(loaded, tmp_path):
+    data = tmp_path / "data.csv"
+    data.write_text("a,b\n")
+    result = run_kg("load", str(data), store=loaded)
+    assert result.returncode == 2 and "known extensions" in result.stderr
+    no_traceback(result)
+
+
+def test_malformed_query_gives_its_position(loaded):
+    result = run_kg("query", "SELECT ?x WHERE { ?x ?y }", store=loaded)
+    assert result.returncode == 2
+    assert "error at 1:" in result.stderr
+    no_traceback(result)
+
+
+def test_named_query_as_csv_and_json(loaded):
+    as_csv = run_kg("query", "--named", "statements", "--format", "csv", store=loaded)
+    rows = list(csv.DictReader(io.StringIO(as_csv.stdout)))
+    assert len(rows) == 6 and {"statement", "speakerLabel", "date", "text", "sources"} <= set(
+        rows[0]
+    )
+    as_json = json.loads(
+        run_kg("query", "--named", "statements", "--format", "json", store=loaded).stdout
+    )
+    assert len(as_json["results"]["bindings"]) == 6
+
+
+def test_unknown_named_query(loaded):
+    result = run_kg("query", "--named", "nope", store=loaded)
+    assert result.returncode == 2 and "agency-heads" in result.stderr
+
+
+def test_table_is_the_default_for_a_terminal_only(loaded):
+    # piped (as here), SELECT results default to CSV
+    result = run_kg("query", "--named", "agency-heads", store=loaded)
+    assert result.stdout.startswith("organization,")
+    table = run_kg("query", "--named", "agency-heads", "--format", "table", store=loaded)
+    assert "Kevin McMahill" in table.stdout and "(4 rows)" in table.stdout
+
+
+def test_construct_as_turtle(loaded):
+    result = run_kg(
+        "query",
+        "CONSTRUCT WHERE { ?s a <https://w3id.org/policykg/ontology#Quote> }",
+        "--format",
+        "turtle",
+        store=loaded,
+    )
+    assert len(Graph().parse(data=result.stdout, format="turtle")) == 5
+
+
+@pytest.mark.parametrize("fmt,parser", [("nq", "nquads"), ("trig", "trig"), ("jsonld", "json-ld")])
+def test_export_quads_has_every_quad(loaded, tmp_path, fmt, parser):
+    output = tmp_path / f"dump.{fmt}"
+    result = run_kg("export", "--format", fmt, "-o", str(output), store=loaded)
+    assert result.returncode == 0, result.stderr
+    dataset = Dataset()
+    dataset.parse(output, format=parser)
+    assert sum(1 for _ in dataset.quads()) == count(loaded)
+
+
+@pytest.mark.parametrize("fmt,parser", [("ttl", "turtle"), ("nt", "nt"), ("rdfxml", "xml")])
+def test_export_union_formats_parse(loaded, fmt, parser):
+    result = run_kg("export", "--format", fmt, store=loaded)
+    assert result.returncode == 0, result.stderr
+    assert len(Graph().parse(data=result.stdout, format=parser)) > 1000
+
+
+def test_export_one_graph(loaded):
+    result = run_kg(
+        "export",
+        "--format",
+        "nt",
+        "--graph",
+        "https://w3id.org/policykg/graph/source/s1",
+        store=loaded,
+    )
+    assert result.returncode == 0
+    assert "jessica-tisch" in result.stdout and "kevin-mcmahill" not in result.stdout
+
+
+def test_a_store_held_by_another_process_is_a_clear_error(tmp_path):
+    holder = EmbeddedStore(tmp_path / "store")
+    result = run_kg("query", "ASK {}", store=tmp_path / "store")
+    assert result.returncode == 1
+    assert "open in another process" in result.stderr
+    no_traceback(result)
+    holder.close()
