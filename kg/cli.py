@@ -133,20 +133,16 @@ pass_context = click.make_pass_decorator(Context)
 def load(context: Context, files: tuple[Path, ...], replace: bool, graph: str | None) -> None:
     """Load FILES, or the bundled ontology, vocabularies and data when none is named.
 
-    The format comes from the extension: .ttl .nt .nq .trig .jsonld .rdf. All files are
-    checked before any is loaded: if one does not parse, the store is left as it was.
+    The format comes from the extension: .ttl .nt .nq .trig .jsonld .rdf. All or nothing:
+    if a file does not parse, the store is left as it was (--replace included).
     """
     items = loading.user_items(files, graph) if files else loading.bundled_items(context.ns)
     store = context.store
-    before = 0 if replace else store.count()
-    if replace:
-        store.clear()
     with _progress(context, loading.total_bytes(items), "Loading") as advance:
-        loading.load_items(store, context.ns, items, progress=advance)
-    after = store.count()
+        loading.load_items(store, context.ns, items, replace=replace, progress=advance)
     context.say(
-        f"Loaded {len(items)} file(s): {after - before:,} quads added, "
-        f"{after:,} in the store, {len(store.graphs())} named graphs."
+        f"Loaded {len(items)} file(s); the store holds {store.count():,} quads "
+        f"in {len(store.graphs())} named graphs."
     )
 
 

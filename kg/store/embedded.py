@@ -126,12 +126,6 @@ class EmbeddedStore:
     def clear(self) -> None:
         self._store.clear()
 
-    def backup(self, directory: Path) -> None:
-        try:
-            self._store.backup(str(directory))
-        except OSError as error:
-            raise StoreError(f"cannot back up into {directory}: {error}") from error
-
     def close(self) -> None:
         self._store.flush()
 
