@@ -33,6 +33,11 @@ class QuerySyntaxError(ValueError):
 class Store(Protocol):
     """A quad store. The default graph seen by queries is the union of all graphs."""
 
+    @property
+    def generation(self) -> int:
+        """A number that changes whenever the content may have changed (for caches)."""
+        ...
+
     def query(
         self,
         sparql: str,

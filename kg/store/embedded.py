@@ -1,8 +1,23 @@
-"""The embedded store: an on-disk Oxigraph database opened in this process (pyoxigraph)."""
+"""The embedded store: an on-disk Oxigraph database (pyoxigraph), shared by processes.
+
+Several processes (the server's workers, a `kg` command run meanwhile) use one store directory:
+
+- queries read a read-only snapshot (``Store.read_only``), reopened when the store's
+  generation — a counter in ``policykg.generation`` beside the database files — has moved;
+- writes take an exclusive lock file, open the database for writing just for that write,
+  flush, close, and bump the generation. Each write is one Oxigraph transaction (or one
+  atomic bulk load), so readers see it whole or not at all.
+
+With ``path=None`` the store lives in memory, in this process only.
+"""
 
 from __future__ import annotations
 
+import fcntl
 import io
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
@@ -17,29 +32,49 @@ from kg.store import (
     StoreLockedError,
 )
 
-_READ_CHUNK = 1 << 20
+GENERATION_FILE = "policykg.generation"
+LOCK_FILE = "policykg.lock"
 
 
 class EmbeddedStore:
     """Oxigraph on disk (or in memory when ``path`` is None)."""
 
-    def __init__(self, path: Path | None = None, *, read_only: bool = False) -> None:
+    def __init__(self, path: Path | None = None) -> None:
         self.path = path
+        self._snapshot: ox.Store | None = None
+        self._snapshot_generation = -1
+        self._memory_generation = 0
+        if path is None:
+            self._memory = ox.Store()
+            return
+        if not (path / "CURRENT").exists():
+            path.mkdir(parents=True, exist_ok=True)
+            with self._writer():  # creates the database files
+                pass
+
+    # -- reading ---------------------------------------------------------------------------
+
+    @property
+    def generation(self) -> int:
+        """A number that changes whenever the store's content may have changed."""
+        if self.path is None:
+            return self._memory_generation
         try:
-            if path is None:
-                self._store = ox.Store()
-            elif read_only:
-                self._store = ox.Store.read_only(str(path))
-            else:
-                path.mkdir(parents=True, exist_ok=True)
-                self._store = ox.Store(str(path))
-        except OSError as error:
-            if "lock" in str(error).lower():
-                raise StoreLockedError(
-                    f"the store at {path} is open in another process (a running `kg serve`?); "
-                    "stop it or point --store elsewhere"
-                ) from error
-            raise StoreError(f"cannot open the store at {path}: {error}") from error
+            return int((self.path / GENERATION_FILE).read_text() or 0)
+        except FileNotFoundError:
+            return 0
+
+    def _reader(self) -> ox.Store:
+        if self.path is None:
+            return self._memory
+        generation = self.generation
+        if self._snapshot is None or generation != self._snapshot_generation:
+            try:
+                self._snapshot = ox.Store.read_only(str(self.path))
+            except OSError as error:
+                raise StoreError(f"cannot open the store at {self.path}: {error}") from error
+            self._snapshot_generation = generation
+        return self._snapshot
 
     def query(
         self,
@@ -57,17 +92,85 @@ class EmbeddedStore:
         if named_graphs is not None:
             options["named_graphs"] = [ox.NamedNode(iri) for iri in named_graphs]
         try:
-            return self._store.query(sparql, **options)
-        except SyntaxError as error:
-            raise QuerySyntaxError(str(error)) from None
-        except ValueError as error:  # an IRI in the dataset description that is not an IRI
+            return self._reader().query(sparql, **options)
+        except (SyntaxError, ValueError) as error:  # ValueError: an IRI that is not one
             raise QuerySyntaxError(str(error)) from None
 
+    def dump(
+        self,
+        output: BinaryIO,
+        fmt: ox.RdfFormat,
+        *,
+        graph: str | None = None,
+        prefixes: dict[str, str] | None = None,
+    ) -> None:
+        reader = self._reader()
+        prefixes = _useful(prefixes, fmt)
+        if graph is not None:
+            reader.dump(output, fmt, from_graph=ox.NamedNode(graph), prefixes=prefixes)
+        elif fmt.supports_datasets:
+            reader.dump(output, fmt, prefixes=prefixes)
+        else:  # a triple format gets the union of all graphs, as queries see it
+            union = reader.query(
+                "CONSTRUCT { ?s ?p ?o } WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }",
+                use_default_graph_as_union=True,
+            )
+            ox.serialize(union, output, fmt, prefixes=prefixes)
+
+    def graphs(self) -> list[str]:
+        return sorted(
+            node.value for node in self._reader().named_graphs() if isinstance(node, ox.NamedNode)
+        )
+
+    def count(self, graph: str | None = None) -> int:
+        reader = self._reader()
+        if graph is None:  # every quad, those of the default graph included
+            return len(reader)
+        solutions = reader.query(
+            f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
+        )
+        return int(next(iter(solutions))["n"].value)
+
+    # -- writing ---------------------------------------------------------------------------
+
+    @contextmanager
+    def _writer(self) -> Iterator[ox.Store]:
+        """The database opened for writing, for one write, under the store's write lock."""
+        if self.path is None:
+            yield self._memory
+            self._memory_generation += 1
+            return
+        with (self.path / LOCK_FILE).open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                store = ox.Store(str(self.path))
+            except OSError as error:
+                if "lock" in str(error).lower():
+                    raise StoreLockedError(
+                        f"the store at {self.path} is held open by another program "
+                        "(an `oxigraph serve`?); stop it or point --store elsewhere"
+                    ) from error
+                raise StoreError(f"cannot open the store at {self.path}: {error}") from error
+            try:
+                yield store
+                store.flush()
+            finally:
+                del store
+                self._bump_generation()
+
+    def _bump_generation(self) -> None:
+        assert self.path is not None
+        target = self.path / GENERATION_FILE
+        scratch = target.with_suffix(".tmp")
+        scratch.write_text(str(self.generation + 1))
+        os.replace(scratch, target)  # readers never see a half-written number
+
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
-        try:
-            self._store.update(sparql, base_iri=base_iri)
-        except SyntaxError as error:
-            raise QuerySyntaxError(str(error)) from None
+        with self._writer() as store:
+            try:
+                store.update(sparql, base_iri=base_iri)
+            except (SyntaxError, ValueError) as error:
+                raise QuerySyntaxError(str(error)) from None
 
     def load(
         self,
@@ -80,54 +183,19 @@ class EmbeddedStore:
     ) -> None:
         # Oxigraph's bulk loader is atomic: its files join the database only when all parsed.
         to_graph = ox.NamedNode(graph) if graph else None
-        stream = open_input(data)
-        try:
+        with self._writer() as store, open_input(data) as stream:
             reader = _ProgressReader(stream, progress) if progress else stream
-            self._store.bulk_load(reader, fmt, base_iri=base_iri, to_graph=to_graph)
-        except (SyntaxError, ValueError) as error:
-            raise parse_error(error, data) from None
-        finally:
-            stream.close()
-
-    def dump(
-        self,
-        output: BinaryIO,
-        fmt: ox.RdfFormat,
-        *,
-        graph: str | None = None,
-        prefixes: dict[str, str] | None = None,
-    ) -> None:
-        options: dict = {}
-        if graph is not None:
-            options["from_graph"] = ox.NamedNode(graph)
-        elif not fmt.supports_datasets:
-            # A triple format gets the union of all graphs, as queries see it.
-            union = self._store.query(
-                "CONSTRUCT { ?s ?p ?o } WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }",
-                use_default_graph_as_union=True,
-            )
-            ox.serialize(union, output, fmt, prefixes=_useful(prefixes, fmt))
-            return
-        self._store.dump(output, fmt, prefixes=_useful(prefixes, fmt), **options)
-
-    def graphs(self) -> list[str]:
-        return sorted(
-            node.value for node in self._store.named_graphs() if isinstance(node, ox.NamedNode)
-        )
-
-    def count(self, graph: str | None = None) -> int:
-        if graph is None:  # every quad, those of the default graph included
-            return len(self._store)
-        solutions = self._store.query(
-            f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
-        )
-        return int(next(iter(solutions))["n"].value)
+            try:
+                store.bulk_load(reader, fmt, base_iri=base_iri, to_graph=to_graph)
+            except (SyntaxError, ValueError) as error:
+                raise parse_error(error, data) from None
 
     def clear(self) -> None:
-        self._store.clear()
+        with self._writer() as store:
+            store.clear()
 
     def close(self) -> None:
-        self._store.flush()
+        self._snapshot = None
 
 
 class _ProgressReader(io.RawIOBase):
@@ -140,7 +208,7 @@ class _ProgressReader(io.RawIOBase):
         return True
 
     def readinto(self, buffer) -> int:  # type: ignore[override]
-        chunk = self._stream.read(min(len(buffer), _READ_CHUNK))
+        chunk = self._stream.read(len(buffer))
         buffer[: len(chunk)] = chunk
         self._progress(len(chunk))
         return len(chunk)

@@ -7,5 +7,5 @@ from kg.store import Store
 from kg.store.embedded import EmbeddedStore
 
 
-def open_store(settings: Settings, *, read_only: bool = False) -> Store:
-    return EmbeddedStore(settings.store_path, read_only=read_only)
+def open_store(settings: Settings) -> Store:
+    return EmbeddedStore(settings.store_path)

@@ -94,12 +94,29 @@ def test_quad_dump_round_trips(store):
     assert quads(copy) == quads(store)
 
 
-def test_on_disk_store_persists_and_is_locked_while_open(tmp_path: Path):
+def test_on_disk_store_persists(tmp_path: Path):
     store = EmbeddedStore(tmp_path / "store")
     store.load(TRIG, ox.RdfFormat.TRIG)
-    with pytest.raises(StoreLockedError, match="another process"):
-        EmbeddedStore(tmp_path / "store")
     store.close()
-    del store
-    reopened = EmbeddedStore(tmp_path / "store")
-    assert reopened.count() == 3
+    assert EmbeddedStore(tmp_path / "store").count() == 3
+
+
+def test_two_handles_on_one_store_see_each_others_writes(tmp_path: Path):
+    first, second = EmbeddedStore(tmp_path / "store"), EmbeddedStore(tmp_path / "store")
+    assert second.count() == 0
+    generation = second.generation
+    first.load(TRIG, ox.RdfFormat.TRIG)
+    assert second.generation != generation
+    assert second.count() == 3
+    second.update("CLEAR GRAPH <http://ex/g1>")
+    assert first.count() == 2
+
+
+def test_a_store_held_by_another_program_refuses_writes_but_serves_reads(tmp_path: Path):
+    store = EmbeddedStore(tmp_path / "store")
+    store.load(TRIG, ox.RdfFormat.TRIG)
+    holder = ox.Store(str(tmp_path / "store"))  # as `oxigraph serve` would hold it
+    with pytest.raises(StoreLockedError, match="another program"):
+        store.update("CLEAR ALL")
+    assert EmbeddedStore(tmp_path / "store").count() == 3
+    del holder
