@@ -15,6 +15,11 @@ DEFAULT_STORE = Path(".policykg/store")
 class Settings:
     store_path: Path = DEFAULT_STORE
     base: str = DEFAULT_BASE
+    query_timeout: float = 30.0
+    allowed_services: frozenset[str] = frozenset()
+    tokens: str = ""  # name:token,name:token
+    tokens_file: Path | None = None
+    max_body: int = 10 * 1024 * 1024
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -22,6 +27,13 @@ class Settings:
         return cls(
             store_path=Path(env.get("KG_STORE", str(DEFAULT_STORE))),
             base=env.get("KG_BASE", DEFAULT_BASE),
+            query_timeout=float(env.get("KG_QUERY_TIMEOUT", "30")),
+            allowed_services=frozenset(
+                iri.strip() for iri in env.get("KG_ALLOW_SERVICE", "").split(",") if iri.strip()
+            ),
+            tokens=env.get("KG_TOKENS", ""),
+            tokens_file=Path(env["KG_TOKENS_FILE"]) if env.get("KG_TOKENS_FILE") else None,
+            max_body=int(env.get("KG_MAX_BODY", str(10 * 1024 * 1024))),
         )
 
     def with_overrides(self, **overrides: object) -> Settings:

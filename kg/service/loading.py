@@ -74,3 +74,11 @@ def total_bytes(items: list[LoadItem]) -> int:
 
 def is_empty(store: Store) -> bool:
     return not store.graphs() and store.count() == 0
+
+
+def ensure_loaded(store: Store, ns: Namespaces) -> bool:
+    """Loads the bundled graph into an empty store; True if it did."""
+    if not is_empty(store):
+        return False
+    load_items(store, ns, bundled_items(ns))
+    return True

@@ -52,27 +52,48 @@ def named_query(name: str) -> NamedQuery:
         raise UnknownQueryError(f"no named query {name!r}; known: {known}") from None
 
 
-# Strings and comments cannot hide a keyword; IRIs cannot either, once their endpoints are read.
-_STRINGS_AND_COMMENTS = re.compile(
-    r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
-    r'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|#[^\n]*'
+# One left-to-right scan: strings, IRIs and comments, so that none hides inside another
+# ('#' in an IRI is no comment; '<' in a string is no IRI).
+_TOKENS = re.compile(
+    r'(?P<string>"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
+    r'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\')'
+    r'|(?P<iri><[^<>"{}|^`\\\s]*>)'
+    r"|(?P<comment>#[^\n]*)"
 )
-_IRIS = re.compile(r'<[^<>"{}|^`\\\s]*>')
 _SERVICE = re.compile(
     r"(?<![\w:?$-])SERVICE\s+(?:SILENT\s+)?(<[^<>\s]*>|[?$]\w+|[\w.-]*:[\w.-]*)", re.IGNORECASE
 )
+_FORM = re.compile(
+    r"\s*(?:(?:BASE\s*<[^>]*>|PREFIX\s+[^\s:]*:\s*<[^>]*>)\s*)*(SELECT|ASK|CONSTRUCT|DESCRIBE)\b",
+    re.IGNORECASE,
+)
+
+
+def _code(sparql: str, *, keep_iris: bool) -> str:
+    """The query with strings and comments blanked out (and IRIs too, unless kept)."""
+
+    def blank(match: re.Match[str]) -> str:
+        return match.group() if keep_iris and match.lastgroup == "iri" else " "
+
+    return _TOKENS.sub(blank, sparql)
 
 
 def _keyword(keyword: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w:?$-]){keyword}(?![\w:-])", re.IGNORECASE)
 
 
+def query_form(sparql: str) -> str | None:
+    """SELECT, ASK, CONSTRUCT or DESCRIBE, read from the query's first keyword."""
+    match = _FORM.match(_code(sparql, keep_iris=True))
+    return match.group(1).upper() if match else None
+
+
 def check_allowed(
     sparql: str, *, allowed_services: frozenset[str] = frozenset(), is_update: bool = False
 ) -> None:
     """Refuses SERVICE to endpoints not allowed, and LOAD: the server never fetches a user's URL."""
-    code = _STRINGS_AND_COMMENTS.sub(" ", sparql)
-    bare = _IRIS.sub(" ", code)
+    code = _code(sparql, keep_iris=True)
+    bare = _code(sparql, keep_iris=False)
     services = len(_keyword("SERVICE").findall(bare))
     if services:
         endpoints = [match.strip("<>") for match in _SERVICE.findall(code)]
@@ -102,3 +123,11 @@ def run_query(
     return store.query(
         sparql, base_iri=ns.base, default_graphs=default_graphs, named_graphs=named_graphs
     )
+
+
+def run_update(
+    store: Store, sparql: str, ns: Namespaces, *, allowed_services: frozenset[str] = frozenset()
+) -> None:
+    """Applies a SPARQL update, atomically; LOAD and SERVICE to unlisted endpoints refused."""
+    check_allowed(sparql, allowed_services=allowed_services, is_update=True)
+    store.update(sparql, base_iri=ns.base)

@@ -8,6 +8,9 @@ Several processes (the server's workers, a `kg` command run meanwhile) use one s
   flush, close, and bump the generation. Each write is one Oxigraph transaction (or one
   atomic bulk load), so readers see it whole or not at all.
 
+A process must not fork once it has used the store (RocksDB's threads do not survive a
+fork): `kg serve` lets each worker open the store itself.
+
 With ``path=None`` the store lives in memory, in this process only.
 """
 
@@ -16,8 +19,7 @@ from __future__ import annotations
 import fcntl
 import io
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
@@ -49,8 +51,7 @@ class EmbeddedStore:
             return
         if not (path / "CURRENT").exists():
             path.mkdir(parents=True, exist_ok=True)
-            with self._writer():  # creates the database files
-                pass
+            self._write(lambda _: None)  # creates the database files
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -133,17 +134,20 @@ class EmbeddedStore:
 
     # -- writing ---------------------------------------------------------------------------
 
-    @contextmanager
-    def _writer(self) -> Iterator[ox.Store]:
-        """The database opened for writing, for one write, under the store's write lock."""
+    def _write(self, operation: Callable[[ox.Store], None]) -> None:
+        """Applies ``operation`` to the database opened for writing, under the write lock.
+
+        The database is opened for this write only, and closed (its lock released) before the
+        generation moves, so other processes reopen their snapshots onto the new state.
+        """
         if self.path is None:
-            yield self._memory
+            operation(self._memory)
             self._memory_generation += 1
             return
         with (self.path / LOCK_FILE).open("a") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             try:
-                store = ox.Store(str(self.path))
+                writer = ox.Store(str(self.path))
             except OSError as error:
                 if "lock" in str(error).lower():
                     raise StoreLockedError(
@@ -152,10 +156,10 @@ class EmbeddedStore:
                     ) from error
                 raise StoreError(f"cannot open the store at {self.path}: {error}") from error
             try:
-                yield store
-                store.flush()
+                operation(writer)
+                writer.flush()
             finally:
-                del store
+                del writer  # the last reference: this closes the database
                 self._bump_generation()
 
     def _bump_generation(self) -> None:
@@ -166,11 +170,13 @@ class EmbeddedStore:
         os.replace(scratch, target)  # readers never see a half-written number
 
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
-        with self._writer() as store:
+        def apply(writer: ox.Store) -> None:
             try:
-                store.update(sparql, base_iri=base_iri)
+                writer.update(sparql, base_iri=base_iri)
             except (SyntaxError, ValueError) as error:
                 raise QuerySyntaxError(str(error)) from None
+
+        self._write(apply)
 
     def load(
         self,
@@ -183,16 +189,19 @@ class EmbeddedStore:
     ) -> None:
         # Oxigraph's bulk loader is atomic: its files join the database only when all parsed.
         to_graph = ox.NamedNode(graph) if graph else None
-        with self._writer() as store, open_input(data) as stream:
-            reader = _ProgressReader(stream, progress) if progress else stream
-            try:
-                store.bulk_load(reader, fmt, base_iri=base_iri, to_graph=to_graph)
-            except (SyntaxError, ValueError) as error:
-                raise parse_error(error, data) from None
+
+        def apply(writer: ox.Store) -> None:
+            with open_input(data) as stream:
+                reader = _ProgressReader(stream, progress) if progress else stream
+                try:
+                    writer.bulk_load(reader, fmt, base_iri=base_iri, to_graph=to_graph)
+                except (SyntaxError, ValueError) as error:
+                    raise parse_error(error, data) from None
+
+        self._write(apply)
 
     def clear(self) -> None:
-        with self._writer() as store:
-            store.clear()
+        self._write(ox.Store.clear)
 
     def close(self) -> None:
         self._snapshot = None

@@ -1,0 +1,187 @@
+"""Running queries under a deadline, streaming their serialized results, caching small ones.
+
+pyoxigraph cannot cancel a query, but it releases the GIL while it evaluates one. So each query
+runs in a helper thread that serializes its results into a bounded channel; the caller reads
+the channel under the deadline. A query still evaluating when its deadline passes is a
+*runaway*: the caller gets ``QueryTimeoutError`` and the runner calls ``on_runaway`` — the
+server uses it to restart the worker process gracefully, which is what ends the evaluation.
+A query cut while it is streaming stops at its next write and needs no restart.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+
+from kg.service.queries import check_allowed
+from kg.store import Store
+
+CHUNK = 64 * 1024
+CACHEABLE_BYTES = 256 * 1024
+_DONE = object()
+
+
+class QueryTimeoutError(Exception):
+    """The query did not finish within the timeout."""
+
+
+class _Cancelled(Exception):
+    """Raised inside a producer whose consumer has gone."""
+
+
+@dataclass(frozen=True)
+class QueryRequest:
+    """One query to run: text, dataset, and the serialization wanted."""
+
+    sparql: str
+    fmt: ox.RdfFormat | ox.QueryResultsFormat
+    base_iri: str | None = None
+    default_graphs: tuple[str, ...] | None = None
+    named_graphs: tuple[str, ...] | None = None
+
+
+class QueryRunner:
+    """Runs queries against ``store`` within ``timeout`` seconds (0: no limit)."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        timeout: float,
+        allowed_services: frozenset[str] = frozenset(),
+        on_runaway: Callable[[], None] | None = None,
+        cache_entries: int = 512,
+    ) -> None:
+        self.store, self.timeout, self.allowed_services = store, timeout, allowed_services
+        self._on_runaway = on_runaway or (lambda: None)
+        self._cache: OrderedDict[tuple, bytes] = OrderedDict()
+        self._cache_entries = cache_entries
+        self._lock = threading.Lock()
+
+    def run(self, request: QueryRequest) -> Iterator[bytes]:
+        """The serialized results, chunk by chunk.
+
+        Errors found before the first byte (a malformed query, a forbidden SERVICE, a
+        timeout) are raised by this call; later ones end the iteration early.
+        """
+        check_allowed(request.sparql, allowed_services=self.allowed_services)
+        key = (self.store.generation, request)
+        with self._lock:
+            cached = self._cache.get(key)
+            if cached is not None:
+                self._cache.move_to_end(key)
+        if cached is not None:
+            return iter((cached,))
+        channel: queue.Queue = queue.Queue(maxsize=8)
+        cancel = threading.Event()
+        producer = threading.Thread(
+            target=_produce, args=(self.store, request, channel, cancel), daemon=True, name="query"
+        )
+        producer.start()
+        deadline = time.monotonic() + self.timeout if self.timeout else None
+        first = self._take(channel, deadline, cancel, producer)
+        return self._stream(first, channel, deadline, cancel, producer, key)
+
+    def _stream(self, first, channel, deadline, cancel, producer, key) -> Iterator[bytes]:
+        chunks: list[bytes] | None = []
+        size = 0
+        item = first
+        try:
+            while item is not _DONE:
+                if chunks is not None:
+                    size += len(item)
+                    if size <= CACHEABLE_BYTES:
+                        chunks.append(item)
+                    else:
+                        chunks = None
+                yield item
+                item = self._take(channel, deadline, cancel, producer)
+        except QueryTimeoutError:
+            return  # the status line is sent: all that is left is to stop
+        finally:
+            cancel.set()
+        if chunks is not None:
+            self._remember(key, b"".join(chunks))
+
+    def _take(self, channel, deadline, cancel, producer):
+        remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+        try:
+            item = channel.get(timeout=remaining)
+        except queue.Empty:
+            cancel.set()
+            producer.join(0.05)
+            if producer.is_alive():  # still evaluating: only ending the process stops it
+                self._on_runaway()
+            raise QueryTimeoutError(
+                f"the query did not finish within {self.timeout:g} s and was stopped"
+            ) from None
+        if isinstance(item, BaseException):
+            raise item
+        return item
+
+    def _remember(self, key: tuple, body: bytes) -> None:
+        with self._lock:
+            self._cache[key] = body
+            while len(self._cache) > self._cache_entries:
+                self._cache.popitem(last=False)
+
+
+def _produce(
+    store: Store, request: QueryRequest, channel: queue.Queue, cancel: threading.Event
+) -> None:
+    writer = _ChannelWriter(channel, cancel)
+    try:
+        result = store.query(
+            request.sparql,
+            base_iri=request.base_iri,
+            default_graphs=list(request.default_graphs)
+            if request.default_graphs is not None
+            else None,
+            named_graphs=list(request.named_graphs) if request.named_graphs is not None else None,
+        )
+        result.serialize(writer, request.fmt)
+        writer.flush()
+        _put(channel, _DONE, cancel)
+    except _Cancelled:
+        return
+    except Exception as error:  # reported to the consumer, who knows what to make of it
+        try:
+            _put(channel, error, cancel)
+        except _Cancelled:
+            return
+
+
+def _put(channel: queue.Queue, item, cancel: threading.Event) -> None:
+    while True:
+        if cancel.is_set():
+            raise _Cancelled
+        try:
+            channel.put(item, timeout=0.1)
+            return
+        except queue.Full:
+            continue
+
+
+class _ChannelWriter:
+    """A binary file object that sends what is written, in chunks, down the channel."""
+
+    def __init__(self, channel: queue.Queue, cancel: threading.Event) -> None:
+        self._channel, self._cancel = channel, cancel
+        self._buffer = bytearray()
+
+    def write(self, data) -> int:
+        self._buffer += data
+        if len(self._buffer) >= CHUNK:
+            self.flush()
+        return len(data)
+
+    def flush(self) -> None:
+        if self._buffer:
+            _put(self._channel, bytes(self._buffer), self._cancel)
+            self._buffer.clear()

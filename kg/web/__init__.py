@@ -1,0 +1,74 @@
+"""The web front end: a Flask application factory over the service layer.
+
+The web layer speaks HTTP — routes, content negotiation, status codes, pages — and holds no
+RDF logic: it asks ``kg.service`` for answers and streams them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from flask import Flask
+
+from kg.config import Settings
+from kg.service.loading import ensure_loaded
+from kg.service.runner import QueryRunner
+from kg.store import Store
+from kg.store.factory import open_store
+from kg.web.auth import Tokens
+
+
+@dataclass
+class AppConfig:
+    """What the application is handed: its settings and its store."""
+
+    settings: Settings
+    store: Store
+    # Called when a query outlives its timeout while still evaluating: pyoxigraph cannot stop
+    # it, so `kg serve` restarts the worker process (see kg.web.server).
+    on_runaway: Callable[[], None] = field(default=lambda: None)
+
+
+def create_app(config: AppConfig | None = None) -> Flask:
+    """The PolicyKG application; without a config, one read from the environment."""
+    if config is None:
+        settings = Settings.from_env()
+        config = AppConfig(settings, open_store(settings))
+        ensure_loaded(config.store, settings.namespaces)
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = config.settings.max_body
+    app.extensions["policykg"] = Context(
+        settings=config.settings,
+        store=config.store,
+        runner=QueryRunner(
+            config.store,
+            timeout=config.settings.query_timeout,
+            allowed_services=config.settings.allowed_services,
+            on_runaway=config.on_runaway,
+        ),
+        tokens=Tokens.load(config.settings.tokens, config.settings.tokens_file),
+    )
+    from kg.web import errors, pages, sparql
+
+    errors.register(app)
+    app.register_blueprint(sparql.blueprint)
+    app.register_blueprint(pages.blueprint)
+    return app
+
+
+@dataclass(frozen=True)
+class Context:
+    """The application's long-lived parts, as the views see them."""
+
+    settings: Settings
+    store: Store
+    runner: QueryRunner
+    tokens: Tokens
+
+
+def current() -> Context:
+    """The running application's parts, from inside a request."""
+    from flask import current_app
+
+    return current_app.extensions["policykg"]

@@ -1,0 +1,66 @@
+"""Errors as HTTP answers: each kind its own status, a message that names the problem.
+
+Bad input is a 4xx with the parser's message; a query that runs too long a 503; a store that
+cannot serve a 503; anything unexpected a 500 — never a server fault disguised as a 400.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response
+from werkzeug.exceptions import HTTPException
+
+from kg.formats import UnknownFormatError
+from kg.rdfio import ParseError
+from kg.service.queries import ForbiddenQueryError
+from kg.service.runner import QueryTimeoutError
+from kg.store import QuerySyntaxError, StoreError, StoreLockedError
+
+log = logging.getLogger("kg.web")
+
+# Errors the service layer raises, and the status each deserves.
+STATUS = [
+    (QuerySyntaxError, 400, "Malformed query"),
+    (ParseError, 400, "Malformed data"),
+    (UnknownFormatError, 400, "Unknown format"),
+    (ForbiddenQueryError, 403, "Forbidden"),
+    (QueryTimeoutError, 503, "Query timeout"),
+    (StoreLockedError, 503, "Store busy"),
+    (StoreError, 503, "Store unavailable"),
+]
+
+
+def problem(
+    status: int, title: str, detail: str, headers: dict[str, str] | None = None
+) -> Response:
+    """A plain-text error: the title, then what went wrong (SPARQL clients show it as is)."""
+    body = f"{title}: {detail}\n" if detail else f"{title}\n"
+    return Response(
+        body, status=status, content_type="text/plain; charset=utf-8", headers=headers or {}
+    )
+
+
+def register(app: Flask) -> None:
+    for kind, status, title in STATUS:
+        app.register_error_handler(kind, _handler(status, title))
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Response:
+        headers = {key: value for key, value in error.get_headers() if key != "Content-Type"}
+        return problem(error.code or 500, error.name, error.description or "", headers)
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception) -> Response:
+        log.exception("unexpected error")
+        return problem(
+            500, "Internal Server Error", "the server failed to answer; the error has been logged"
+        )
+
+
+def _handler(status: int, title: str):
+    def handle(error: Exception) -> Response:
+        headers = {"Retry-After": "5"} if status == 503 else None
+        return problem(status, title, str(error), headers)
+
+    return handle
