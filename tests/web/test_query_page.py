@@ -1,0 +1,35 @@
+"""The query page in a real browser: run an example, see the rows, follow a link."""
+
+from __future__ import annotations
+
+from tests.conftest import http
+
+
+def test_query_page_serves_its_assets_locally(server):
+    html = http("GET", server.url + "/").text
+    assert "<title>Query PolicyKG</title>" in html
+    assert 'name="description"' in html and 'name="viewport"' in html
+    assert "http://" not in html.split("<main>")[0].replace("http://www.w3.org", "")
+    for asset in ("/static/query.js", "/static/style.css"):
+        assert http("GET", server.url + asset).status == 200
+
+
+def test_run_an_example_and_follow_a_link(server, page):
+    page.goto(server.url + "/")
+    page.get_by_role("button", name="Every statement, with speaker, date and source").click()
+    page.wait_for_selector("#results table tbody tr")
+    rows = page.locator("#results table tbody tr")
+    assert rows.count() == 6
+    assert "That's not my job" in page.inner_text("#results")
+    link = page.locator("#results a[href^='/id/statement/']").first
+    target = link.get_attribute("href")
+    link.click()
+    page.wait_for_url("**" + target)
+
+
+def test_ctrl_enter_runs_and_errors_show_inline(server, page):
+    page.goto(server.url + "/")
+    page.fill("#query", "SELECT ?x WHERE { ?x ?y }")
+    page.press("#query", "Control+Enter")
+    page.wait_for_selector("#error:not([hidden])")
+    assert "error at 1:" in page.inner_text("#error")
