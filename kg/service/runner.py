@@ -64,8 +64,9 @@ class QueryRunner:
         self._cache_entries = cache_entries
         self._lock = threading.Lock()
 
-    def run(self, request: QueryRequest) -> Iterator[bytes]:
-        """The serialized results, chunk by chunk.
+    def run(self, request: QueryRequest) -> bytes | Iterator[bytes]:
+        """The serialized results: whole, when small (up to CACHEABLE_BYTES, then also cached),
+        or as an iterator of chunks that streams a large result in constant memory.
 
         Errors found before the first byte (a malformed query, a forbidden SERVICE, a
         timeout) are raised by this call; later ones end the iteration early.
@@ -76,38 +77,32 @@ class QueryRunner:
             cached = self._cache.get(key)
             if cached is not None:
                 self._cache.move_to_end(key)
-        if cached is not None:
-            return iter((cached,))
+                return cached
         channel: queue.Queue = queue.Queue(maxsize=8)
         cancel = threading.Event()
-        producer = threading.Thread(
-            target=_produce, args=(self.store, request, channel, cancel), daemon=True, name="query"
-        )
-        producer.start()
+        producer = _HELPERS.submit(_produce, self.store, request, channel, cancel)
         deadline = time.monotonic() + self.timeout if self.timeout else None
-        first = self._take(channel, deadline, cancel, producer)
-        return self._stream(first, channel, deadline, cancel, producer, key)
-
-    def _stream(self, first, channel, deadline, cancel, producer, key) -> Iterator[bytes]:
-        chunks: list[bytes] | None = []
+        head: list[bytes] = []
         size = 0
-        item = first
+        while size <= CACHEABLE_BYTES:
+            item = self._take(channel, deadline, cancel, producer)
+            if item is _DONE:
+                body = b"".join(head)
+                self._remember(key, body)
+                return body
+            head.append(item)
+            size += len(item)
+        return self._stream(head, channel, deadline, cancel, producer)
+
+    def _stream(self, head, channel, deadline, cancel, producer) -> Iterator[bytes]:
         try:
-            while item is not _DONE:
-                if chunks is not None:
-                    size += len(item)
-                    if size <= CACHEABLE_BYTES:
-                        chunks.append(item)
-                    else:
-                        chunks = None
+            yield from head
+            while (item := self._take(channel, deadline, cancel, producer)) is not _DONE:
                 yield item
-                item = self._take(channel, deadline, cancel, producer)
         except QueryTimeoutError:
             return  # the status line is sent: all that is left is to stop
         finally:
             cancel.set()
-        if chunks is not None:
-            self._remember(key, b"".join(chunks))
 
     def _take(self, channel, deadline, cancel, producer):
         remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
@@ -115,8 +110,7 @@ class QueryRunner:
             item = channel.get(timeout=remaining)
         except queue.Empty:
             cancel.set()
-            producer.join(0.05)
-            if producer.is_alive():  # still evaluating: only ending the process stops it
+            if not producer.wait(0.05):  # still evaluating: only ending the process stops it
                 self._on_runaway()
             raise QueryTimeoutError(
                 f"the query did not finish within {self.timeout:g} s and was stopped"
@@ -130,6 +124,40 @@ class QueryRunner:
             self._cache[key] = body
             while len(self._cache) > self._cache_entries:
                 self._cache.popitem(last=False)
+
+
+class _Helpers:
+    """Daemon threads that run producers, kept between queries (starting a thread per query
+    costs more than a point lookup). A thread caught in a runaway query is simply lost."""
+
+    def __init__(self) -> None:
+        self._jobs: queue.SimpleQueue = queue.SimpleQueue()
+        self._idle = 0
+        self._lock = threading.Lock()
+
+    def submit(self, function: Callable, *args) -> threading.Event:
+        """Runs ``function(*args)`` on a helper; the event is set when it returns."""
+        done = threading.Event()
+        with self._lock:
+            if self._idle:
+                self._idle -= 1
+            else:
+                threading.Thread(target=self._serve, daemon=True, name="query").start()
+        self._jobs.put((function, args, done))
+        return done
+
+    def _serve(self) -> None:
+        while True:
+            function, args, done = self._jobs.get()
+            try:
+                function(*args)
+            finally:
+                done.set()
+                with self._lock:
+                    self._idle += 1
+
+
+_HELPERS = _Helpers()
 
 
 def _produce(

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from flask import request
+from werkzeug.datastructures import MIMEAccept
 from werkzeug.exceptions import BadRequest, NotAcceptable
+from werkzeug.http import parse_accept_header
 
 from kg.formats import FORMAT_NAMES
 
@@ -25,11 +29,17 @@ def choose(offered: list[str]) -> str:
         raise NotAcceptable(
             f"format {wanted!r} cannot be produced here; available: {', '.join(offered)}"
         )
-    if not request.accept_mimetypes:
-        return offered[0]
-    best = request.accept_mimetypes.best_match(offered)
+    best = _best(request.headers.get("Accept", ""), tuple(offered))
     if best is None:
         raise NotAcceptable(
             f"none of the media types in Accept can be produced; available: {', '.join(offered)}"
         )
     return best
+
+
+@lru_cache(maxsize=256)
+def _best(accept: str, offered: tuple[str, ...]) -> str | None:
+    """Clients send the same few Accept headers: parse each once."""
+    if not accept.strip():
+        return offered[0]
+    return parse_accept_header(accept, MIMEAccept).best_match(offered)
