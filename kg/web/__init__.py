@@ -49,11 +49,15 @@ def create_app(config: AppConfig | None = None) -> Flask:
         ),
         tokens=Tokens.load(config.settings.tokens, config.settings.tokens_file),
     )
-    from kg.web import errors, pages, sparql
+    from kg.web import errors, linked_data, pages, sparql
+    from kg.web.svg import local_href
 
     errors.register(app)
+    ns = config.settings.namespaces
+    app.jinja_env.filters["local"] = lambda iri: local_href(iri, ns)
     app.register_blueprint(sparql.blueprint)
     app.register_blueprint(pages.blueprint)
+    app.register_blueprint(linked_data.blueprint)  # last: it answers every other path
     return app
 
 

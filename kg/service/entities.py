@@ -1,0 +1,358 @@
+"""What an entity's page shows: its facts with their sources, and the sections of its kind.
+
+Agencies show their heads, policies (provisions grouped as prohibits / permits / requires),
+agreements and their people's statements; people their posts and statements; policies their
+history and provisions; statements the quote, speaker, date and sources; sources what they
+report. Every row carries the keys of the sources that assert it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from rdflib import URIRef
+
+from kg.namespaces import Namespaces
+from kg.service.describe import facts
+from kg.store import Store
+
+KINDS = ["statement", "source", "policy", "event", "person", "organization", "place", "concept"]
+RULE_KINDS = {"prohibition": "prohibits", "permission": "permits", "obligation": "requires"}
+
+
+@dataclass(frozen=True)
+class Value:
+    """An IRI (with its label) or a literal (with its language or datatype)."""
+
+    text: str
+    iri: str | None = None
+    lang: str | None = None
+    datatype: str | None = None
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    key: str
+    label: str
+    iri: str
+
+
+@dataclass
+class Fact:
+    predicate: Value
+    value: Value
+    sources: list[SourceRef]
+
+
+@dataclass
+class EntityPage:
+    iri: str
+    label: str
+    kind: str
+    types: list[Value]
+    facts: list[Fact]
+    incoming: list[Fact]
+    sections: dict[str, list[dict]] = field(default_factory=dict)
+
+
+def entity_page(store: Store, ns: Namespaces, iri: str) -> EntityPage | None:
+    asserted = facts(store, iri)
+    if not asserted:
+        return None
+    terms = {term for triple in asserted for term in triple}
+    labels = _labels(store, ns, {str(t) for t in terms if _is_iri(t)})
+    graphs = _graph_sources(store)
+    outgoing, incoming, types = [], [], []
+    for (s, p, o), names in sorted(
+        asserted.items(), key=lambda item: (str(item[0][1]), str(item[0][2]))
+    ):
+        sources = sorted(
+            (graphs.get(name) or SourceRef(name, name, name) for name in names),
+            key=lambda ref: ref.key,
+        )
+        if str(s) == iri:
+            if str(p) == RDF_TYPE:
+                types.append(_value(o, labels, ns))
+            outgoing.append(Fact(_value(p, labels, ns), _value(o, labels, ns), sources))
+        else:
+            incoming.append(Fact(_value(p, labels, ns), _value(s, labels, ns), sources))
+    kind = _kind(store, ns, iri)
+    page = EntityPage(
+        iri, labels.get(iri) or ns.compact(iri), kind, _unique(types), outgoing, incoming
+    )
+    builder = SECTIONS.get(kind)
+    if builder:
+        page.sections = builder(store, ns, iri)
+    return page
+
+
+# --- sections of each kind -------------------------------------------------------------------
+
+
+def _rows(store: Store, ns: Namespaces, sparql: str) -> list[dict]:
+    """Rows of a SELECT as dicts of plain values (lists for '|'-joined source keys)."""
+    result = store.query(ns.sparql_prologue() + sparql, base_iri=ns.base)
+    names = [variable.value for variable in result.variables]
+    rows = []
+    for solution in result:
+        row = {name: solution[name].value if solution[name] is not None else None for name in names}
+        if "sources" in row:
+            pairs = sorted(set((row["sources"] or "").split("|")) - {""})
+            row["sources"] = [
+                dict(zip(("key", "iri"), pair.split(" ", 1), strict=True)) for pair in pairs
+            ]
+        rows.append(row)
+    return rows
+
+
+SOURCES = "(GROUP_CONCAT(DISTINCT ?key; separator='|') AS ?sources)"
+# each source as "KEY IRI": its key (S1…) and its address, for a link
+KEY = """OPTIONAL { ?g prov:wasDerivedFrom ?source_ . OPTIONAL { ?source_ skos:notation ?key_ }
+                    BIND (CONCAT(COALESCE(?key_, "source"), " ", STR(?source_)) AS ?key) }"""
+
+
+def _statements_by(store: Store, ns: Namespaces, speakers: str) -> list[dict]:
+    return _rows(
+        store,
+        ns,
+        f"""
+        SELECT ?statement ?text ?date ?speaker ?speakerLabel ?class {SOURCES} WHERE {{
+          {speakers}
+          GRAPH ?g {{ ?statement pkg:speaker ?speaker ; schema:text ?text }} {KEY}
+          ?statement a ?class . FILTER (?class IN (pkg:Quote, pkg:Paraphrase))
+          OPTIONAL {{ ?statement dct:date ?date }} ?speaker rdfs:label ?speakerLabel .
+        }} GROUP BY ?statement ?text ?date ?speaker ?speakerLabel ?class ORDER BY ?date""",
+    )
+
+
+def _provisions(store: Store, ns: Namespaces, policies: str) -> list[dict]:
+    rows = _rows(
+        store,
+        ns,
+        f"""
+        SELECT ?policy ?policyLabel ?policyType ?link ?provision ?provisionLabel ?action
+               ?condition ?exception {SOURCES} WHERE {{
+          {policies}
+          VALUES ?link {{ odrl:prohibition odrl:permission odrl:obligation }}
+          GRAPH ?g {{ ?policy ?link ?provision }} {KEY}
+          ?policy rdfs:label ?policyLabel ; a ?policyType .
+          ?policyType rdfs:subClassOf pkg:Policy .
+          ?provision rdfs:label ?provisionLabel .
+          OPTIONAL {{ ?provision odrl:action/skos:prefLabel ?action }}
+          OPTIONAL {{ ?provision pkg:condition ?condition }}
+          OPTIONAL {{ ?provision pkg:exception ?exception }}
+        }} GROUP BY ?policy ?policyLabel ?policyType ?link ?provision ?provisionLabel ?action
+                    ?condition ?exception
+        ORDER BY ?policyLabel ?link ?provisionLabel""",
+    )
+    for row in rows:
+        row["rule"] = RULE_KINDS[row["link"].rsplit("/", 1)[-1]]
+    return rows
+
+
+def _group_policies(rows: list[dict]) -> list[dict]:
+    """One entry per policy, its provisions grouped as prohibits / permits / requires."""
+    policies: dict[str, dict] = {}
+    for row in rows:
+        policy = policies.setdefault(
+            row["policy"],
+            {
+                "policy": row["policy"],
+                "label": row["policyLabel"],
+                "type": row["policyType"],
+                "rules": defaultdict(list),
+            },
+        )
+        rules = policy["rules"][row["rule"]]
+        if row["provision"] not in {rule["provision"] for rule in rules}:
+            rules.append(row)
+    return list(policies.values())
+
+
+def _organization(store: Store, ns: Namespaces, iri: str) -> dict[str, list[dict]]:
+    heads = _rows(
+        store,
+        ns,
+        f"""
+        SELECT ?person ?personLabel ?post ?postLabel ?role ?start ?end {SOURCES} WHERE {{
+          GRAPH ?g {{ ?tenure org:organization <{iri}> ; org:member ?person }} {KEY}
+          ?person rdfs:label ?personLabel .
+          OPTIONAL {{ ?tenure org:role/skos:prefLabel ?role }}
+          OPTIONAL {{ ?tenure pkg:post ?post . ?post rdfs:label ?postLabel }}
+          OPTIONAL {{ ?tenure schema:startDate ?start }} OPTIONAL {{ ?tenure schema:endDate ?end }}
+        }} GROUP BY ?person ?personLabel ?post ?postLabel ?role ?start ?end ORDER BY ?start""",
+    )
+    policies = _group_policies(_provisions(store, ns, f"?policy pkg:issuedBy <{iri}> ."))
+    agreement = ns.pkg + "Agreement"
+    return {
+        "heads": heads,
+        "policies": [p for p in policies if p["type"] != agreement],
+        "agreements": [p for p in policies if p["type"] == agreement],
+        "statements": _statements_by(
+            store,
+            ns,
+            f"""
+            {{ BIND (<{iri}> AS ?speaker) }} UNION {{ ?speaker org:headOf <{iri}> }}
+            UNION {{ ?tenure org:organization <{iri}> ; org:member ?speaker }}""",
+        ),
+    }
+
+
+def _person(store: Store, ns: Namespaces, iri: str) -> dict[str, list[dict]]:
+    posts = _rows(
+        store,
+        ns,
+        f"""
+        SELECT ?organization ?organizationLabel ?post ?postLabel ?role ?start ?end {SOURCES}
+        WHERE {{
+          GRAPH ?g {{ ?tenure org:member <{iri}> ; org:organization ?organization }} {KEY}
+          ?organization rdfs:label ?organizationLabel .
+          OPTIONAL {{ ?tenure org:role/skos:prefLabel ?role }}
+          OPTIONAL {{ ?tenure pkg:post ?post . ?post rdfs:label ?postLabel }}
+          OPTIONAL {{ ?tenure schema:startDate ?start }} OPTIONAL {{ ?tenure schema:endDate ?end }}
+        }} GROUP BY ?organization ?organizationLabel ?post ?postLabel ?role ?start ?end
+        ORDER BY ?start""",
+    )
+    return {"posts": posts, "statements": _statements_by(store, ns, f"BIND (<{iri}> AS ?speaker)")}
+
+
+def _policy(store: Store, ns: Namespaces, iri: str) -> dict[str, list[dict]]:
+    timeline = _rows(
+        store,
+        ns,
+        f"""
+        SELECT ?event ?label ?date ?kind {SOURCES} WHERE {{
+          GRAPH ?g {{ ?event pkg:changedPolicy <{iri}> }} {KEY}
+          ?event rdfs:label ?label ; a ?class . ?class rdfs:subClassOf pkg:PolicyChange ;
+                 rdfs:label ?kind .
+          OPTIONAL {{ ?event dct:date ?date }}
+        }} GROUP BY ?event ?label ?date ?kind ORDER BY ?date""",
+    )
+    policies = _group_policies(_provisions(store, ns, f"BIND (<{iri}> AS ?policy)"))
+    return {"timeline": timeline, "policies": policies}
+
+
+def _statement(store: Store, ns: Namespaces, iri: str) -> dict[str, list[dict]]:
+    quote = _rows(
+        store,
+        ns,
+        f"""
+        SELECT ?text ?context ?date ?speaker ?speakerLabel ?class WHERE {{
+          <{iri}> schema:text ?text ; pkg:speaker ?speaker ; a ?class .
+          FILTER (?class IN (pkg:Quote, pkg:Paraphrase))
+          ?speaker rdfs:label ?speakerLabel .
+          OPTIONAL {{ <{iri}> dct:date ?date }} OPTIONAL {{ <{iri}> pkg:context ?context }}
+        }} LIMIT 1""",
+    )
+    reported = _rows(
+        store,
+        ns,
+        f"""
+        SELECT DISTINCT ?source ?key ?title ?url ?issued WHERE {{
+          {{ <{iri}> pkg:reportedBy ?source }}
+          UNION {{ GRAPH ?g {{ <{iri}> schema:text ?text }} ?g prov:wasDerivedFrom ?source }}
+          OPTIONAL {{ ?source skos:notation ?key }} OPTIONAL {{ ?source rdfs:label ?title }}
+          OPTIONAL {{ ?source schema:url ?url }} OPTIONAL {{ ?source dct:issued ?issued }}
+        }} ORDER BY ?key""",
+    )
+    return {"quote": quote, "reported": reported}
+
+
+def _source(store: Store, ns: Namespaces, iri: str) -> dict[str, list[dict]]:
+    reports = _rows(
+        store,
+        ns,
+        f"""
+        SELECT ?entity ?label (COUNT(*) AS ?facts) WHERE {{
+          ?g prov:wasDerivedFrom <{iri}> . GRAPH ?g {{ ?entity ?p ?o }}
+          FILTER (isIRI(?entity))
+          OPTIONAL {{ ?entity rdfs:label ?label }}
+        }} GROUP BY ?entity ?label ORDER BY DESC(?facts) ?label LIMIT 500""",
+    )
+    return {"reports": reports}
+
+
+SECTIONS = {
+    "organization": _organization,
+    "person": _person,
+    "policy": _policy,
+    "statement": _statement,
+    "source": _source,
+}
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+_ROOTS = {
+    "statement": "pkg:Statement",
+    "source": "pkg:Source",
+    "policy": "pkg:Policy",
+    "event": "pkg:Event",
+    "person": "pkg:Person",
+    "organization": "org:Organization",
+    "place": "pkg:Jurisdiction",
+    "concept": "skos:Concept",
+}
+
+
+def _kind(store: Store, ns: Namespaces, iri: str) -> str:
+    values = " ".join(f'({root} "{kind}")' for kind, root in _ROOTS.items())
+    found = {
+        row["kind"]
+        for row in _rows(
+            store,
+            ns,
+            f"""SELECT DISTINCT ?kind WHERE {{
+        VALUES (?root ?kind) {{ {values} }} <{iri}> a/rdfs:subClassOf* ?root }}""",
+        )
+    }
+    return next((kind for kind in KINDS if kind in found), "other")
+
+
+def _labels(store: Store, ns: Namespaces, iris: set[str]) -> dict[str, str]:
+    if not iris:
+        return {}
+    values = " ".join(f"<{iri}>" for iri in iris)
+    labels: dict[str, str] = {}
+    for row in _rows(
+        store,
+        ns,
+        f"""SELECT ?x ?label WHERE {{ VALUES ?x {{ {values} }}
+            ?x rdfs:label|skos:prefLabel ?label }} ORDER BY ?x ?label""",
+    ):
+        labels.setdefault(row["x"], row["label"])
+    return labels
+
+
+def _graph_sources(store: Store) -> dict[str, SourceRef]:
+    """Each named graph's source, as a page cites it: key (S1…), label, address."""
+    query = """SELECT ?g ?source ?key ?label ?graphLabel WHERE {
+        ?g <http://www.w3.org/ns/prov#wasDerivedFrom> ?source .
+        OPTIONAL { ?source <http://www.w3.org/2004/02/skos/core#notation> ?key }
+        OPTIONAL { ?source <http://www.w3.org/2000/01/rdf-schema#label> ?label }
+        OPTIONAL { ?g <http://www.w3.org/2000/01/rdf-schema#label> ?graphLabel } }"""
+    refs = {}
+    for row in store.query(query):
+        label = (row["label"] or row["graphLabel"] or row["source"]).value
+        key = row["key"].value if row["key"] is not None else label
+        refs[row["g"].value] = SourceRef(key, label, row["source"].value)
+    return refs
+
+
+def _value(term, labels: dict[str, str], ns: Namespaces) -> Value:
+    if _is_iri(term):
+        return Value(labels.get(str(term)) or ns.compact(str(term)), iri=str(term))
+    lang = getattr(term, "language", None)
+    datatype = getattr(term, "datatype", None)
+    return Value(str(term), lang=lang, datatype=str(datatype) if datatype else None)
+
+
+def _is_iri(term) -> bool:
+    return isinstance(term, URIRef)
+
+
+def _unique(values: list[Value]) -> list[Value]:
+    return list(dict.fromkeys(values))
