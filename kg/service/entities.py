@@ -15,6 +15,7 @@ from rdflib import URIRef
 
 from kg.namespaces import Namespaces
 from kg.service.describe import facts
+from kg.service.queries import select_rows
 from kg.store import Store
 
 KINDS = ["statement", "source", "policy", "event", "person", "organization", "place", "concept"]
@@ -92,17 +93,13 @@ def entity_page(store: Store, ns: Namespaces, iri: str) -> EntityPage | None:
 
 def _rows(store: Store, ns: Namespaces, sparql: str) -> list[dict]:
     """Rows of a SELECT as dicts of plain values (lists for '|'-joined source keys)."""
-    result = store.query(ns.sparql_prologue() + sparql, base_iri=ns.base)
-    names = [variable.value for variable in result.variables]
-    rows = []
-    for solution in result:
-        row = {name: solution[name].value if solution[name] is not None else None for name in names}
+    rows = select_rows(store, ns, sparql)
+    for row in rows:
         if "sources" in row:
             pairs = sorted(set((row["sources"] or "").split("|")) - {""})
             row["sources"] = [
                 dict(zip(("key", "iri"), pair.split(" ", 1), strict=True)) for pair in pairs
             ]
-        rows.append(row)
     return rows
 
 

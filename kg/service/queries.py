@@ -131,3 +131,13 @@ def run_update(
     """Applies a SPARQL update, atomically; LOAD and SERVICE to unlisted endpoints refused."""
     check_allowed(sparql, allowed_services=allowed_services, is_update=True)
     store.update(sparql, base_iri=ns.base)
+
+
+def select_rows(store: Store, ns: Namespaces, sparql: str) -> list[dict[str, str | None]]:
+    """A SELECT with the project's prefixes, as rows of plain values (None when unbound)."""
+    result = store.query(ns.sparql_prologue() + sparql, base_iri=ns.base)
+    names = [variable.value for variable in result.variables]
+    return [
+        {name: row[name].value if row[name] is not None else None for name in names}
+        for row in result
+    ]

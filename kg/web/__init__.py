@@ -49,14 +49,18 @@ def create_app(config: AppConfig | None = None) -> Flask:
         ),
         tokens=Tokens.load(config.settings.tokens, config.settings.tokens_file),
     )
-    from kg.web import errors, linked_data, pages, sparql
+    from urllib.parse import urlencode
+
+    from kg.web import browse, errors, linked_data, pages, sparql
     from kg.web.svg import local_href
 
     errors.register(app)
     ns = config.settings.namespaces
     app.jinja_env.filters["local"] = lambda iri: local_href(iri, ns)
+    app.jinja_env.filters["merge_page"] = lambda args, page: urlencode(args | {"page": page})
     app.register_blueprint(sparql.blueprint)
     app.register_blueprint(pages.blueprint)
+    app.register_blueprint(browse.blueprint)
     app.register_blueprint(linked_data.blueprint)  # last: it answers every other path
     return app
 
