@@ -11,6 +11,16 @@ from rdflib import Graph
 from kg.namespaces import Namespaces
 from kg.store import Store
 
+# The dumps published at /dumps/policykg.EXT: quad formats keep the named graphs (and so
+# every fact's source); Turtle and N-Triples hold the union of the graphs.
+DUMPS: dict[str, tuple[RdfFormat, str]] = {
+    "nq": (RdfFormat.N_QUADS, "application/n-quads"),
+    "trig": (RdfFormat.TRIG, "application/trig"),
+    "jsonld": (RdfFormat.JSON_LD, "application/ld+json"),
+    "ttl": (RdfFormat.TURTLE, "text/turtle"),
+    "nt": (RdfFormat.N_TRIPLES, "application/n-triples"),
+}
+
 
 def export(
     store: Store, output: BinaryIO, fmt: RdfFormat, ns: Namespaces, *, graph: str | None = None

@@ -16,6 +16,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import BinaryIO
 
 import pyoxigraph as ox
 
@@ -78,9 +79,7 @@ class QueryRunner:
             if cached is not None:
                 self._cache.move_to_end(key)
                 return cached
-        channel: queue.Queue = queue.Queue(maxsize=8)
-        cancel = threading.Event()
-        producer = _HELPERS.submit(_produce, self.store, request, channel, cancel)
+        channel, cancel, producer = _start(_query_writer(self.store, request))
         deadline = time.monotonic() + self.timeout if self.timeout else None
         head: list[bytes] = []
         size = 0
@@ -93,6 +92,12 @@ class QueryRunner:
             head.append(item)
             size += len(item)
         return self._stream(head, channel, deadline, cancel, producer)
+
+    def stream(self, write: Callable[[BinaryIO], None]) -> Iterator[bytes]:
+        """What ``write`` writes, chunk by chunk, in constant memory and with no timeout (for
+        dumps). The writing happens on a helper thread while the caller sends the chunks."""
+        channel, cancel, producer = _start(write)
+        return self._stream([], channel, None, cancel, producer)
 
     def _stream(self, head, channel, deadline, cancel, producer) -> Iterator[bytes]:
         try:
@@ -124,6 +129,12 @@ class QueryRunner:
             self._cache[key] = body
             while len(self._cache) > self._cache_entries:
                 self._cache.popitem(last=False)
+
+
+def _start(write: Callable[[BinaryIO], None]):
+    channel: queue.Queue = queue.Queue(maxsize=8)
+    cancel = threading.Event()
+    return channel, cancel, _HELPERS.submit(_produce, write, channel, cancel)
 
 
 class _Helpers:
@@ -161,19 +172,12 @@ _HELPERS = _Helpers()
 
 
 def _produce(
-    store: Store, request: QueryRequest, channel: queue.Queue, cancel: threading.Event
+    write: Callable[[BinaryIO], None], channel: queue.Queue, cancel: threading.Event
 ) -> None:
+    """Runs ``write`` into the channel, then marks the end (or passes on its error)."""
     writer = _ChannelWriter(channel, cancel)
     try:
-        result = store.query(
-            request.sparql,
-            base_iri=request.base_iri,
-            default_graphs=list(request.default_graphs)
-            if request.default_graphs is not None
-            else None,
-            named_graphs=list(request.named_graphs) if request.named_graphs is not None else None,
-        )
-        result.serialize(writer, request.fmt)
+        write(writer)  # type: ignore[arg-type]
         writer.flush()
         _put(channel, _DONE, cancel)
     except _Cancelled:
@@ -183,6 +187,19 @@ def _produce(
             _put(channel, error, cancel)
         except _Cancelled:
             return
+
+
+def _query_writer(store: Store, request: QueryRequest) -> Callable[[BinaryIO], None]:
+    def write(output: BinaryIO) -> None:
+        result = store.query(
+            request.sparql,
+            base_iri=request.base_iri,
+            default_graphs=list(request.default_graphs) if request.default_graphs else None,
+            named_graphs=list(request.named_graphs) if request.named_graphs else None,
+        )
+        result.serialize(output, request.fmt)
+
+    return write
 
 
 def _put(channel: queue.Queue, item, cancel: threading.Event) -> None:

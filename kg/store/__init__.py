@@ -38,6 +38,11 @@ class Store(Protocol):
         """A number that changes whenever the content may have changed (for caches)."""
         ...
 
+    @property
+    def last_modified(self) -> float:
+        """When the content last changed, in seconds since the epoch."""
+        ...
+
     def query(
         self,
         sparql: str,

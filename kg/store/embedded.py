@@ -19,6 +19,7 @@ from __future__ import annotations
 import fcntl
 import io
 import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
@@ -46,6 +47,7 @@ class EmbeddedStore:
         self._snapshot: ox.Store | None = None
         self._snapshot_generation = -1
         self._memory_generation = 0
+        self._memory_modified = time.time()
         if path is None:
             self._memory = ox.Store()
             return
@@ -64,6 +66,14 @@ class EmbeddedStore:
             return int((self.path / GENERATION_FILE).read_text() or 0)
         except FileNotFoundError:
             return 0
+
+    @property
+    def last_modified(self) -> float:
+        """When the content last changed (seconds since the epoch)."""
+        if self.path is None:
+            return self._memory_modified
+        marker = self.path / GENERATION_FILE
+        return (marker if marker.exists() else self.path / "CURRENT").stat().st_mtime
 
     def _reader(self) -> ox.Store:
         if self.path is None:
@@ -143,6 +153,7 @@ class EmbeddedStore:
         if self.path is None:
             operation(self._memory)
             self._memory_generation += 1
+            self._memory_modified = time.time()
             return
         with (self.path / LOCK_FILE).open("a") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)

@@ -51,7 +51,7 @@ def create_app(config: AppConfig | None = None) -> Flask:
     )
     from urllib.parse import urlencode
 
-    from kg.web import browse, errors, linked_data, pages, sparql
+    from kg.web import browse, dataset, errors, linked_data, pages, sparql
     from kg.web.svg import local_href
 
     errors.register(app)
@@ -61,6 +61,7 @@ def create_app(config: AppConfig | None = None) -> Flask:
     app.register_blueprint(sparql.blueprint)
     app.register_blueprint(pages.blueprint)
     app.register_blueprint(browse.blueprint)
+    app.register_blueprint(dataset.blueprint)
     app.register_blueprint(linked_data.blueprint)  # last: it answers every other path
     return app
 
