@@ -25,6 +25,7 @@ def test_run_an_example_and_follow_a_link(server, page):
     target = link.get_attribute("href")
     link.click()
     page.wait_for_url("**" + target)
+    assert page.locator(".quote blockquote").count() == 1
 
 
 def test_ctrl_enter_runs_and_errors_show_inline(server, page):
@@ -33,3 +34,25 @@ def test_ctrl_enter_runs_and_errors_show_inline(server, page):
     page.press("#query", "Control+Enter")
     page.wait_for_selector("#error:not([hidden])")
     assert "error at 1:" in page.inner_text("#error")
+
+
+def test_agency_page_to_statement_and_its_source(server, page):
+    page.goto(server.url + "/id/agency/lvmpd")
+    assert page.title() == "Las Vegas Metropolitan Police Department — PolicyKG"
+    page.locator(".statements a[href^='/id/statement/']").first.click()
+    page.wait_for_url("**/id/statement/kevin-mcmahill-2025-01-21-not-my-job")
+    assert "That's not my job. I have too much to do." in page.inner_text(".quote blockquote")
+    page.locator(".reported a[href='/id/source/s2']").click()
+    page.wait_for_url("**/id/source/s2")
+    assert "Not my job" in page.inner_text("h1")
+
+
+def test_pages_fit_a_phone(server, browser):
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    try:
+        mobile = phone.new_page()
+        mobile.goto(server.url + "/id/agency/lvmpd")
+        overflow = mobile.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 1
+    finally:
+        phone.close()
