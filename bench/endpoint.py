@@ -13,7 +13,6 @@ Measures, on loopback:
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import shutil
 import statistics
@@ -25,7 +24,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from measure import synthetic, table
+from measure import Server, synthetic, table
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE = "https://w3id.org/policykg/"
@@ -65,47 +64,6 @@ request = function()
     {["Accept"] = "application/sparql-results+json"})
 end
 """
-
-
-class Server:
-    def __init__(self, name: str, command: list[str], url: str, env: dict | None = None) -> None:
-        self.name, self.url = name, url
-        self.process = subprocess.Popen(
-            command,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            env={**os.environ, **(env or {})},
-        )
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                self.get("ASK {}")
-                return
-            except OSError:
-                time.sleep(0.3)
-        raise SystemExit(f"{name} did not start")
-
-    def get(self, query: str, accept: str = "application/sparql-results+json") -> bytes:
-        url = self.url + "?" + urllib.parse.urlencode({"query": query})
-        request = urllib.request.Request(url, headers={"Accept": accept})
-        with urllib.request.urlopen(request, timeout=300) as response:
-            return response.read()
-
-    def rss_mb(self) -> float:
-        """Resident memory of the server and its worker processes."""
-        pids = [self.process.pid]
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-        if children.exists():
-            pids += [int(pid) for pid in children.read_text().split()]
-        total = 0
-        for pid in pids:
-            status = Path(f"/proc/{pid}/status").read_text()
-            total += int(re.search(r"VmRSS:\s+(\d+)", status).group(1))
-        return total / 1024
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(30)
 
 
 def wrk(url: str, seconds: int, script: Path | None = None, path_query: str = "") -> float:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
+import urllib.parse
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,3 +74,44 @@ def table(headers: list[str], rows: list[list[str]]) -> str:
 def save(name: str, figures: dict) -> None:
     out = Path(__file__).parent / "out" / f"{name}.json"
     out.write_text(json.dumps(figures, indent=2))
+
+
+class Server:
+    def __init__(self, name: str, command: list[str], url: str, env: dict | None = None) -> None:
+        self.name, self.url = name, url
+        self.process = subprocess.Popen(
+            command,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env={**os.environ, **(env or {})},
+        )
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                self.get("ASK {}")
+                return
+            except OSError:
+                time.sleep(0.3)
+        raise SystemExit(f"{name} did not start")
+
+    def get(self, query: str, accept: str = "application/sparql-results+json") -> bytes:
+        url = self.url + "?" + urllib.parse.urlencode({"query": query})
+        request = urllib.request.Request(url, headers={"Accept": accept})
+        with urllib.request.urlopen(request, timeout=300) as response:
+            return response.read()
+
+    def rss_mb(self) -> float:
+        """Resident memory of the server and its worker processes."""
+        pids = [self.process.pid]
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        if children.exists():
+            pids += [int(pid) for pid in children.read_text().split()]
+        total = 0
+        for pid in pids:
+            status = Path(f"/proc/{pid}/status").read_text()
+            total += int(re.search(r"VmRSS:\s+(\d+)", status).group(1))
+        return total / 1024
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(30)

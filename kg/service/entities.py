@@ -63,7 +63,7 @@ def entity_page(store: Store, ns: Namespaces, iri: str) -> EntityPage | None:
         return None
     terms = {term for triple in asserted for term in triple}
     labels = _labels(store, ns, {str(t) for t in terms if _is_iri(t)})
-    graphs = _graph_sources(store)
+    graphs = _graph_sources(store, set().union(*asserted.values()))
     outgoing, incoming, types = [], [], []
     for (s, p, o), names in sorted(
         asserted.items(), key=lambda item: (str(item[0][1]), str(item[0][2]))
@@ -324,13 +324,14 @@ def _labels(store: Store, ns: Namespaces, iris: set[str]) -> dict[str, str]:
     return labels
 
 
-def _graph_sources(store: Store) -> dict[str, SourceRef]:
-    """Each named graph's source, as a page cites it: key (S1…), label, address."""
-    query = """SELECT ?g ?source ?key ?label ?graphLabel WHERE {
+def _graph_sources(store: Store, names: set[str]) -> dict[str, SourceRef]:
+    """Each of these named graphs' source, as a page cites it: key (S1…), label, address."""
+    values = " ".join(f"<{name}>" for name in names)
+    query = f"""SELECT ?g ?source ?key ?label ?graphLabel WHERE {{ VALUES ?g {{ {values} }}
         ?g <http://www.w3.org/ns/prov#wasDerivedFrom> ?source .
-        OPTIONAL { ?source <http://www.w3.org/2004/02/skos/core#notation> ?key }
-        OPTIONAL { ?source <http://www.w3.org/2000/01/rdf-schema#label> ?label }
-        OPTIONAL { ?g <http://www.w3.org/2000/01/rdf-schema#label> ?graphLabel } }"""
+        OPTIONAL {{ ?source <http://www.w3.org/2004/02/skos/core#notation> ?key }}
+        OPTIONAL {{ ?source <http://www.w3.org/2000/01/rdf-schema#label> ?label }}
+        OPTIONAL {{ ?g <http://www.w3.org/2000/01/rdf-schema#label> ?graphLabel }} }}"""
     refs = {}
     for row in store.query(query):
         label = (row["label"] or row["graphLabel"] or row["source"]).value

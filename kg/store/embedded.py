@@ -36,6 +36,14 @@ from kg.store import (
 )
 
 GENERATION_FILE = "policykg.generation"
+# Every triple of the union of the graphs once, in constant memory: a triple in several graphs
+# is kept from the first of them by name (CONSTRUCT or DISTINCT would remember every triple).
+UNION_ONCE = """SELECT ?s ?p ?o WHERE {
+  { ?s ?p ?o }
+  UNION
+  { GRAPH ?g { ?s ?p ?o }
+    FILTER NOT EXISTS { { ?s ?p ?o } UNION { GRAPH ?h { ?s ?p ?o } FILTER (STR(?h) < STR(?g)) } } }
+}"""
 LOCK_FILE = "policykg.lock"
 
 
@@ -121,12 +129,10 @@ class EmbeddedStore:
             reader.dump(output, fmt, from_graph=ox.NamedNode(graph), prefixes=prefixes)
         elif fmt.supports_datasets:
             reader.dump(output, fmt, prefixes=prefixes)
-        else:  # a triple format gets the union of all graphs, as queries see it
-            union = reader.query(
-                "CONSTRUCT { ?s ?p ?o } WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }",
-                use_default_graph_as_union=True,
-            )
-            ox.serialize(union, output, fmt, prefixes=prefixes)
+        else:  # a triple format gets the union of all graphs, each triple once
+            union = reader.query(UNION_ONCE)
+            triples = (ox.Triple(row[0], row[1], row[2]) for row in union)
+            ox.serialize(triples, output, fmt, prefixes=prefixes)
 
     def graphs(self) -> list[str]:
         return sorted(
