@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -20,6 +21,7 @@ STANDARD_PREFIXES = {
     "schema": "https://schema.org/",
     "odrl": "http://www.w3.org/ns/odrl/2/",
     "sh": "http://www.w3.org/ns/shacl#",
+    "void": "http://rdfs.org/ns/void#",
 }
 
 # PolicyKG's own namespaces, relative to the base IRI.
@@ -40,6 +42,14 @@ OWN_PREFIXES = {
     "organization": "id/org/",
     "graph": "graph/",
 }
+
+
+_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|^`\\]*")
+
+
+def is_iri(text: str) -> bool:
+    """An absolute IRI, safe to write between < and > in SPARQL."""
+    return _IRI.fullmatch(text) is not None
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,10 @@ class StoreLockedError(StoreError):
     """Another process holds the store open for writing."""
 
 
+class StoreConflictError(StoreError):
+    """The store changed since the caller read it; the write was not made."""
+
+
 class QuerySyntaxError(ValueError):
     """A SPARQL query or update that does not parse."""
 
@@ -52,7 +56,12 @@ class Store(Protocol):
         named_graphs: list[str] | None = None,
     ) -> QueryResult: ...
 
-    def update(self, sparql: str, *, base_iri: str | None = None) -> None: ...
+    def update(
+        self, sparql: str, *, base_iri: str | None = None, expected_generation: int | None = None
+    ) -> None:
+        """Applies the update in one transaction; with ``expected_generation``, only if the
+        store is still at that generation (else StoreConflictError, nothing written)."""
+        ...
 
     def load(
         self,

@@ -31,6 +31,7 @@ from kg.store import (
     ProgressCallback,
     QueryResult,
     QuerySyntaxError,
+    StoreConflictError,
     StoreError,
     StoreLockedError,
 )
@@ -150,19 +151,23 @@ class EmbeddedStore:
 
     # -- writing ---------------------------------------------------------------------------
 
-    def _write(self, operation: Callable[[ox.Store], None]) -> None:
+    def _write(
+        self, operation: Callable[[ox.Store], None], expected_generation: int | None = None
+    ) -> None:
         """Applies ``operation`` to the database opened for writing, under the write lock.
 
         The database is opened for this write only, and closed (its lock released) before the
         generation moves, so other processes reopen their snapshots onto the new state.
         """
         if self.path is None:
+            self._check_generation(expected_generation)
             operation(self._memory)
             self._memory_generation += 1
             self._memory_modified = time.time()
             return
         with (self.path / LOCK_FILE).open("a") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
+            self._check_generation(expected_generation)
             try:
                 writer = ox.Store(str(self.path))
             except OSError as error:
@@ -179,6 +184,12 @@ class EmbeddedStore:
                 del writer  # the last reference: this closes the database
                 self._bump_generation()
 
+    def _check_generation(self, expected: int | None) -> None:
+        if expected is not None and self.generation != expected:
+            raise StoreConflictError(
+                "the graph changed while this write was being prepared; send it again"
+            )
+
     def _bump_generation(self) -> None:
         assert self.path is not None
         target = self.path / GENERATION_FILE
@@ -186,14 +197,16 @@ class EmbeddedStore:
         scratch.write_text(str(self.generation + 1))
         os.replace(scratch, target)  # readers never see a half-written number
 
-    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
+    def update(
+        self, sparql: str, *, base_iri: str | None = None, expected_generation: int | None = None
+    ) -> None:
         def apply(writer: ox.Store) -> None:
             try:
                 writer.update(sparql, base_iri=base_iri)
             except (SyntaxError, ValueError) as error:
                 raise QuerySyntaxError(str(error)) from None
 
-        self._write(apply)
+        self._write(apply, expected_generation)
 
     def load(
         self,

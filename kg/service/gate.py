@@ -1,0 +1,132 @@
+"""The validation gate: would the graph, with this change, still conform to the shapes?
+
+Validating the whole graph takes seconds to minutes; a change can only affect a few nodes. So
+the gate validates just those, over an extract of the graph that holds everything their shapes
+look at, and gives the verdict a full validation would give (a property test checks it).
+
+What the shapes (shapes/policykg-shapes.ttl) look at, from a focus node: its own triples; the
+triples of the nodes it points to (their classes; the second step of ``odrl:action/skos:inScheme``;
+the post's organization and the source's date that SPARQL constraints compare); the links that
+point at it through ``odrl:prohibition|permission|obligation|pkg:impliesRule`` (inverse path);
+and the other events of the policy it changes (an amendment is compared with the adoption).
+
+So a change to the triples of a node S affects: S itself and the objects of its changed triples;
+the nodes that look at S through ``pkg:post``, ``pkg:reportedBy`` or ``odrl:action`` (and any
+node linking to S when S loses a type, for their class constraints); and the events that share
+a policy with S through ``pkg:changedPolicy``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rdflib import RDF, BNode, Graph, Literal, URIRef
+from rdflib.term import Node
+
+from kg.namespaces import Namespaces
+from kg.service.describe import to_rdflib
+from kg.service.validation import ValidationReport, validate
+from kg.store import Store
+
+Triple = tuple[Node, Node, Node]
+
+ORG, ODRL = "http://www.w3.org/ns/org#", "http://www.w3.org/ns/odrl/2/"
+VOCABULARY_GRAPHS = ["graph/ontology", "graph/vocab/activity", "graph/vocab/role"]
+BATCH = 400  # IRIs per VALUES clause
+
+
+class _Predicates:
+    def __init__(self, ns: Namespaces) -> None:
+        self.watching = {
+            URIRef(ns.pkg + "post"),
+            URIRef(ns.pkg + "reportedBy"),
+            URIRef(ODRL + "action"),
+        }
+        self.changed_policy = URIRef(ns.pkg + "changedPolicy")
+        self.inverse = {
+            URIRef(ODRL + "prohibition"),
+            URIRef(ODRL + "permission"),
+            URIRef(ODRL + "obligation"),
+            URIRef(ns.pkg + "impliesRule"),
+        }
+
+
+def validate_change(
+    store: Store, ns: Namespaces, added: Iterable[Triple], removed: Iterable[Triple] = ()
+) -> ValidationReport:
+    """Validates the union graph as it would be with ``added`` and without ``removed``."""
+    added, removed = set(added), set(removed) - set(added)
+    view = _View(store, added, removed)
+    focus = affected_nodes(view, ns, added | removed, removed)
+    extract = Graph()
+    for triple in _context(view, ns, focus):
+        extract.add(triple)
+    for name in VOCABULARY_GRAPHS:
+        for triple in view.graph(ns.iri(name)):
+            extract.add(triple)
+    return validate(extract, ns, focus_nodes=sorted(focus, key=str))
+
+
+def affected_nodes(
+    view: _View, ns: Namespaces, changed: set[Triple], removed: set[Triple]
+) -> set[Node]:
+    predicates = _Predicates(ns)
+    subjects = {s for s, _p, _o in changed}
+    objects = {o for _s, _p, o in changed if _is_node(o)}
+    untyped = {s for s, p, _o in removed if p == RDF.type}
+    watchers = {s for s, _p, _o in view.incoming(subjects, predicates.watching)}
+    watchers |= {s for s, _p, _o in view.incoming(untyped)}
+    return subjects | objects | watchers | _siblings(view, subjects, predicates.changed_policy)
+
+
+def _siblings(view: _View, nodes: set[Node], join: URIRef) -> set[Node]:
+    """The nodes that share an object with ``nodes`` through ``join``."""
+    shared = {o for _s, p, o in view.outgoing(nodes) if p == join}
+    return {s for s, _p, _o in view.incoming(shared, {join})}
+
+
+def _context(view: _View, ns: Namespaces, focus: set[Node]):
+    predicates = _Predicates(ns)
+    own = view.outgoing(focus)
+    yield from own
+    yield from view.outgoing({o for _s, _p, o in own if _is_node(o)})
+    yield from view.incoming(focus, predicates.inverse)
+    yield from view.outgoing(_siblings(view, focus, predicates.changed_policy))
+
+
+class _View:
+    """The store's union graph as it would be after the change, read a few nodes at a time."""
+
+    def __init__(self, store: Store, added: set[Triple], removed: set[Triple]) -> None:
+        self.store, self.added, self.removed = store, added, removed
+
+    def outgoing(self, nodes: set[Node]) -> set[Triple]:
+        found = {(subject, p, o) for subject, p, o in self._select(nodes, "?x ?p ?o", None)}
+        found |= {t for t in self.added if t[0] in nodes}
+        return found - self.removed
+
+    def incoming(self, nodes: set[Node], predicates: set[URIRef] | None = None) -> set[Triple]:
+        # here the other end (?o) is the subject
+        found = {(s, p, node) for node, p, s in self._select(nodes, "?o ?p ?x", predicates)}
+        found |= {t for t in self.added if t[2] in nodes and (not predicates or t[1] in predicates)}
+        return found - self.removed
+
+    def graph(self, name: str) -> set[Triple]:
+        result = self.store.query(f"SELECT ?s ?p ?o WHERE {{ GRAPH <{name}> {{ ?s ?p ?o }} }}")
+        return {(to_rdflib(r["s"]), to_rdflib(r["p"]), to_rdflib(r["o"])) for r in result}
+
+    def _select(self, nodes: set[Node], pattern: str, predicates: set[URIRef] | None):
+        """(node, predicate, other end) for each triple matching ``pattern`` around the nodes."""
+        iris = sorted(str(node) for node in nodes if isinstance(node, URIRef))
+        only = f"VALUES ?p {{ {' '.join(f'<{p}>' for p in predicates)} }}" if predicates else ""
+        for start in range(0, len(iris), BATCH):
+            values = " ".join(f"<{iri}>" for iri in iris[start : start + BATCH])
+            query = (
+                f"SELECT DISTINCT ?x ?p ?o WHERE {{ VALUES ?x {{ {values} }} {only} {pattern} }}"
+            )
+            for row in self.store.query(query):
+                yield URIRef(row["x"].value), to_rdflib(row["p"]), to_rdflib(row["o"])
+
+
+def _is_node(term: Node) -> bool:
+    return isinstance(term, URIRef | BNode) and not isinstance(term, Literal)
