@@ -54,6 +54,10 @@ class AlreadyContributedError(Exception):
     """The same content was contributed before."""
 
 
+class WithdrawnError(Exception):
+    """The contribution was withdrawn already."""
+
+
 @dataclass
 class Outcome:
     id: str
@@ -185,7 +189,7 @@ def withdraw(store: Store, ns: Namespaces, identifier: str, *, contributor: str)
     generation = store.generation
     entry = contribution(store, ns, identifier)
     if entry["withdrawn"]:
-        raise ContributionError(f"contribution {identifier} was already withdrawn")
+        raise WithdrawnError(f"contribution {identifier} was withdrawn on {entry['withdrawn']}")
     graph = entry["graph"]
     own = _graph_triples(store, graph)
     elsewhere = set(_triples_elsewhere(store, graph))

@@ -1,7 +1,8 @@
 """The validation gate: would the graph, with this change, still conform to the shapes?
 
 Validating the whole graph takes seconds to minutes; a change can only affect a few nodes. So
-the gate validates just those, over an extract of the graph that holds everything their shapes
+the gate validates just those (unless the change touches the ontology or a vocabulary: then
+everything), over an extract of the graph that holds everything their shapes
 look at, and gives the verdict a full validation would give (a property test checks it).
 
 What the shapes (shapes/policykg-shapes.ttl) look at, from a focus node: its own triples; the
@@ -25,6 +26,7 @@ from rdflib.term import Node
 
 from kg.namespaces import Namespaces
 from kg.service.describe import to_rdflib
+from kg.service.export import union_graph
 from kg.service.validation import ValidationReport, validate
 from kg.store import Store
 
@@ -33,6 +35,7 @@ Triple = tuple[Node, Node, Node]
 ORG, ODRL = "http://www.w3.org/ns/org#", "http://www.w3.org/ns/odrl/2/"
 VOCABULARY_GRAPHS = ["graph/ontology", "graph/vocab/activity", "graph/vocab/role"]
 BATCH = 400  # IRIs per VALUES clause
+SKOLEM = "urn:policykg:blank:"
 
 
 class _Predicates:
@@ -56,6 +59,8 @@ def validate_change(
 ) -> ValidationReport:
     """Validates the union graph as it would be with ``added`` and without ``removed``."""
     added, removed = set(added), set(removed) - set(added)
+    if any(_is_vocabulary(s, ns) for s, _p, _o in added | removed):
+        return _validate_all(store, ns, added, removed)
     view = _View(store, added, removed)
     focus = affected_nodes(view, ns, added | removed, removed)
     extract = Graph()
@@ -64,7 +69,29 @@ def validate_change(
     for name in VOCABULARY_GRAPHS:
         for triple in view.graph(ns.iri(name)):
             extract.add(triple)
-    return validate(extract, ns, focus_nodes=sorted(focus, key=str))
+    # pySHACL takes IRIs as focus nodes: blank nodes (new ones, in a payload) are skolemized
+    focus_iris = sorted({_skolem(node) for node in focus}, key=str)
+    return validate(extract.skolemize(basepath=SKOLEM), ns, focus_nodes=focus_iris)
+
+
+def _skolem(node: Node) -> Node:
+    return URIRef(SKOLEM + str(node)) if isinstance(node, BNode) else node
+
+
+def _is_vocabulary(node: Node, ns: Namespaces) -> bool:
+    return str(node).startswith((ns.ontology, ns.iri("vocab/")))
+
+
+def _validate_all(
+    store: Store, ns: Namespaces, added: set[Triple], removed: set[Triple]
+) -> ValidationReport:
+    """A change to the ontology or a vocabulary can touch every node: validate them all."""
+    graph = union_graph(store)
+    for triple in removed:
+        graph.remove(triple)
+    for triple in added:
+        graph.add(triple)
+    return validate(graph.skolemize(basepath=SKOLEM), ns)
 
 
 def affected_nodes(

@@ -69,11 +69,13 @@ _FORM = re.compile(
 )
 
 
-def _code(sparql: str, *, keep_iris: bool) -> str:
-    """The query with strings and comments blanked out (and IRIs too, unless kept)."""
+def code_only(sparql: str, *, keep_iris: bool) -> str:
+    """The text with strings and comments blanked out (and IRIs too, unless kept), each by
+    as many spaces: positions in it are positions in the original."""
 
     def blank(match: re.Match[str]) -> str:
-        return match.group() if keep_iris and match.lastgroup == "iri" else " "
+        text = match.group()
+        return text if keep_iris and match.lastgroup == "iri" else " " * len(text)
 
     return _TOKENS.sub(blank, sparql)
 
@@ -84,7 +86,7 @@ def _keyword(keyword: str) -> re.Pattern[str]:
 
 def query_form(sparql: str) -> str | None:
     """SELECT, ASK, CONSTRUCT or DESCRIBE, read from the query's first keyword."""
-    match = _FORM.match(_code(sparql, keep_iris=True))
+    match = _FORM.match(code_only(sparql, keep_iris=True))
     return match.group(1).upper() if match else None
 
 
@@ -92,8 +94,8 @@ def check_allowed(
     sparql: str, *, allowed_services: frozenset[str] = frozenset(), is_update: bool = False
 ) -> None:
     """Refuses SERVICE to endpoints not allowed, and LOAD: the server never fetches a user's URL."""
-    code = _code(sparql, keep_iris=True)
-    bare = _code(sparql, keep_iris=False)
+    code = code_only(sparql, keep_iris=True)
+    bare = code_only(sparql, keep_iris=False)
     services = len(_keyword("SERVICE").findall(bare))
     if services:
         endpoints = [match.strip("<>") for match in _SERVICE.findall(code)]
@@ -123,14 +125,6 @@ def run_query(
     return store.query(
         sparql, base_iri=ns.base, default_graphs=default_graphs, named_graphs=named_graphs
     )
-
-
-def run_update(
-    store: Store, sparql: str, ns: Namespaces, *, allowed_services: frozenset[str] = frozenset()
-) -> None:
-    """Applies a SPARQL update, atomically; LOAD and SERVICE to unlisted endpoints refused."""
-    check_allowed(sparql, allowed_services=allowed_services, is_update=True)
-    store.update(sparql, base_iri=ns.base)
 
 
 def select_rows(store: Store, ns: Namespaces, sparql: str) -> list[dict[str, str | None]]:

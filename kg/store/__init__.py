@@ -15,6 +15,8 @@ from pyoxigraph import QueryBoolean, QuerySolutions, QueryTriples, RdfFormat
 from kg.rdfio import RdfInput
 
 QueryResult = QuerySolutions | QueryBoolean | QueryTriples
+# The store's own default graph, where a dataset is named by IRIs (Jena's name for it).
+DEFAULT_GRAPH = "urn:x-arq:DefaultGraph"
 ProgressCallback = Callable[[int], None]
 
 

@@ -28,6 +28,7 @@ import pyoxigraph as ox
 
 from kg.rdfio import RdfInput, open_input, parse_error
 from kg.store import (
+    DEFAULT_GRAPH,
     ProgressCallback,
     QueryResult,
     QuerySyntaxError,
@@ -108,7 +109,10 @@ class EmbeddedStore:
         if default_graphs is None:
             options["use_default_graph_as_union"] = True
         else:
-            options["default_graph"] = [ox.NamedNode(iri) for iri in default_graphs]
+            options["default_graph"] = [
+                ox.DefaultGraph() if iri == DEFAULT_GRAPH else ox.NamedNode(iri)
+                for iri in default_graphs
+            ]
         if named_graphs is not None:
             options["named_graphs"] = [ox.NamedNode(iri) for iri in named_graphs]
         try:

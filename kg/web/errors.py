@@ -15,7 +15,8 @@ from kg.formats import UnknownFormatError
 from kg.rdfio import ParseError
 from kg.service.queries import ForbiddenQueryError
 from kg.service.runner import QueryTimeoutError
-from kg.store import QuerySyntaxError, StoreError, StoreLockedError
+from kg.service.updates import UnsupportedUpdateError
+from kg.store import QuerySyntaxError, StoreConflictError, StoreError, StoreLockedError
 
 log = logging.getLogger("kg.web")
 
@@ -25,7 +26,9 @@ STATUS = [
     (ParseError, 400, "Malformed data"),
     (UnknownFormatError, 400, "Unknown format"),
     (ForbiddenQueryError, 403, "Forbidden"),
+    (UnsupportedUpdateError, 400, "Unsupported update"),
     (QueryTimeoutError, 503, "Query timeout"),
+    (StoreConflictError, 409, "Conflict"),
     (StoreLockedError, 503, "Store busy"),
     (StoreError, 503, "Store unavailable"),
 ]

@@ -10,15 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import Blueprint, Response, g, render_template, request, url_for
-from werkzeug.datastructures import WWWAuthenticate
-from werkzeug.exceptions import BadRequest, Unauthorized, UnsupportedMediaType
+from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
 from kg.formats import GRAPH_FALLBACKS, GRAPH_MEDIA_TYPES, RESULTS_MEDIA_TYPES
 from kg.service.description import service_description
-from kg.service.queries import query_form, run_update
+from kg.service.queries import query_form
 from kg.service.runner import QueryRequest
+from kg.service.updates import GateRefusal, gated_update
 from kg.web import current
 from kg.web.negotiation import choose
+from kg.web.writes import authorize, refusal
 
 blueprint = Blueprint("sparql", __name__)
 
@@ -159,32 +160,19 @@ def _query(operation: Operation) -> Response:
 
 
 def _update(operation: Operation) -> Response:
+    """Applies an update through the validation gate: 204, or 422 with the report."""
     app = current()
-    _authorize()
-    run_update(
-        app.store,
-        operation.text,
-        app.settings.namespaces,
-        allowed_services=app.settings.allowed_services,
-    )
+    authorize()
+    try:
+        gated_update(
+            app.store,
+            app.settings.namespaces,
+            operation.text,
+            allowed_services=app.settings.allowed_services,
+        )
+    except GateRefusal as refused:
+        return refusal(refused.report, str(refused))
     return Response(status=204)
-
-
-def _authorize() -> str:
-    """The name of the bearer token presented; 401 without a known one."""
-    tokens = current().tokens
-    scheme, _, token = (request.headers.get("Authorization") or "").partition(" ")
-    name = tokens.identify(token.strip()) if scheme.lower() == "bearer" and token else None
-    if name is None:
-        reason = (
-            "this server has no write tokens configured (KG_TOKENS)"
-            if not tokens
-            else "a write needs a valid bearer token (Authorization: Bearer …)"
-        )
-        raise Unauthorized(
-            reason, www_authenticate=WWWAuthenticate("bearer", {"realm": "PolicyKG"})
-        )
-    return name
 
 
 def _description() -> Response:

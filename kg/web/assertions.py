@@ -1,0 +1,117 @@
+"""Contributions over HTTP: POST /assertions, GET /assertions[/{id}], DELETE /assertions/{id}."""
+
+from __future__ import annotations
+
+import json
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, render_template, request
+from werkzeug.exceptions import BadRequest, Conflict, Gone, NotFound
+
+from kg.service.contributions import (
+    AlreadyContributedError,
+    ContributionError,
+    RefusedError,
+    WithdrawnError,
+    contribute,
+    contribution,
+    contribution_dataset,
+    contributions,
+    withdraw,
+)
+from kg.store import StoreConflictError
+from kg.web import current
+from kg.web.negotiation import choose
+from kg.web.writes import authorize, read_triples, refusal
+
+blueprint = Blueprint("assertions", __name__)
+
+DATASET_TYPES = {
+    "application/trig": ox.RdfFormat.TRIG,
+    "application/n-quads": ox.RdfFormat.N_QUADS,
+    "application/ld+json": ox.RdfFormat.JSON_LD,
+}
+
+
+def _json(value, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        json.dumps(value, indent=2, ensure_ascii=False),
+        status=status,
+        content_type="application/json",
+        headers=headers or {},
+    )
+
+
+@blueprint.post("/assertions")
+def create() -> Response:
+    contributor = authorize()
+    app = current()
+    triples = read_triples()
+    dry_run = request.args.get("dry-run", "").lower() in ("1", "true", "yes")
+    try:
+        outcome = contribute(
+            app.store,
+            app.settings.namespaces,
+            triples,
+            contributor=contributor,
+            source=request.args.get("source") or None,
+            dry_run=dry_run,
+        )
+    except RefusedError as refused:
+        return refusal(refused.report, str(refused))
+    except ContributionError as error:
+        raise BadRequest(str(error)) from None
+    except (AlreadyContributedError, StoreConflictError) as error:
+        raise Conflict(str(error)) from None
+    if dry_run:
+        return _json(outcome.summary())
+    return _json(outcome.summary(), 201, {"Location": f"/assertions/{outcome.id}"})
+
+
+@blueprint.get("/assertions")
+def index() -> Response | str:
+    app = current()
+    try:
+        page = max(1, int(request.args.get("page", "1")))
+    except ValueError:
+        raise BadRequest("page must be a number") from None
+    listing = contributions(app.store, app.settings.namespaces, page)
+    if choose(["application/json", "text/html"]) == "text/html":
+        return render_template("assertions.html", listing=listing)
+    return _json(listing)
+
+
+@blueprint.get("/assertions/<identifier>")
+def show(identifier: str) -> Response | str:
+    app = current()
+    ns = app.settings.namespaces
+    try:
+        entry = contribution(app.store, ns, identifier)
+    except ContributionError as error:
+        raise NotFound(str(error)) from None
+    media_type = choose(["application/json", "text/html", *DATASET_TYPES])
+    if media_type == "text/html":
+        return render_template("assertion.html", entry=entry)
+    if media_type == "application/json":
+        return _json(entry, headers={"Vary": "Accept"})
+    quads = contribution_dataset(app.store, ns, identifier)
+    body = ox.serialize(quads, format=DATASET_TYPES[media_type])
+    return Response(body, content_type=media_type, headers={"Vary": "Accept"})
+
+
+@blueprint.delete("/assertions/<identifier>")
+def remove(identifier: str) -> Response:
+    contributor = authorize()
+    app = current()
+    try:
+        return _json(
+            withdraw(app.store, app.settings.namespaces, identifier, contributor=contributor)
+        )
+    except RefusedError as refused:
+        return refusal(refused.report, str(refused))
+    except ContributionError as error:
+        raise NotFound(str(error)) from None
+    except WithdrawnError as error:
+        raise Gone(str(error)) from None
+    except StoreConflictError as error:
+        raise Conflict(str(error)) from None
