@@ -25,7 +25,7 @@ from kg.service.gate import Triple, validate_change
 from kg.service.queries import select_rows
 from kg.service.serialize import jsonld_context
 from kg.service.validation import ValidationReport
-from kg.store import Store
+from kg.store import Store, StoreConflictError
 
 PROV = Namespace("http://www.w3.org/ns/prov#")
 PAYLOAD_FORMATS = {
@@ -36,6 +36,7 @@ PAYLOAD_FORMATS = {
     "application/ld+json": ox.RdfFormat.JSON_LD,
 }
 PER_PAGE = 50
+ATTEMPTS = 5  # validations of one contribution while other writes keep landing
 
 
 class ContributionError(ValueError):
@@ -147,8 +148,27 @@ def contribute(
 ) -> Outcome:
     """Validates the contribution against the whole graph and commits it in one update.
 
+    If another write lands between the validation and the commit, the contribution is
+    validated again against the new graph (a few times) rather than committed blind.
     Raises ContributionError (unusable), RefusedError (violations), AlreadyContributedError,
-    or StoreConflictError (the graph changed meanwhile: nothing written)."""
+    or StoreConflictError (the graph kept changing: nothing written)."""
+    for attempt in range(ATTEMPTS):
+        try:
+            return _contribute_once(store, ns, triples, contributor, source, dry_run)
+        except StoreConflictError:
+            if attempt == ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _contribute_once(
+    store: Store,
+    ns: Namespaces,
+    triples: list[Triple],
+    contributor: str,
+    source: str | None,
+    dry_run: bool,
+) -> Outcome:
     generation = store.generation
     source = _source(store, ns, triples, source)
     content_hash = _content_hash(triples)
