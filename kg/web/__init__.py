@@ -51,7 +51,17 @@ def create_app(config: AppConfig | None = None) -> Flask:
     )
     from urllib.parse import urlencode
 
-    from kg.web import assertions, browse, dataset, errors, graph_store, linked_data, pages, sparql
+    from kg.web import (
+        assertions,
+        browse,
+        contribute,
+        dataset,
+        errors,
+        graph_store,
+        linked_data,
+        pages,
+        sparql,
+    )
     from kg.web.svg import local_href
 
     errors.register(app)
@@ -64,6 +74,7 @@ def create_app(config: AppConfig | None = None) -> Flask:
     app.register_blueprint(dataset.blueprint)
     app.register_blueprint(assertions.blueprint)
     app.register_blueprint(graph_store.blueprint)
+    app.register_blueprint(contribute.blueprint)
     app.register_blueprint(linked_data.blueprint)  # last: it answers every other path
     return app
 
