@@ -38,7 +38,7 @@ def test_load_reports_what_it_loaded(loaded):
     assert count(loaded) > 1000
 
 
-@pytest.mark.parametrize("command", ["load", "validate", "query", "export"])
+@pytest.mark.parametrize("command", ["load", "validate", "query", "export", "serve", "assert"])
 def test_every_command_has_help(tmp_path, command):
     result = run_kg(command, "--help", store=tmp_path / "store")
     assert result.returncode == 0 and "Usage:" in result.stdout
@@ -167,3 +167,38 @@ def test_a_store_held_by_another_program_is_a_clear_error(tmp_path):
     assert "held open by another program" in result.stderr
     no_traceback(result)
     del holder
+
+
+STATEMENT = """@prefix pkg: <https://w3id.org/policykg/ontology#> .
+@prefix schema: <https://schema.org/> .
+@prefix dct: <http://purl.org/dc/terms/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+<https://w3id.org/policykg/id/statement/cli-{slug}> a pkg:Quote ;
+    rdfs:label "CLI statement {slug}"@en ; schema:text "Words {slug}."@en ;
+    pkg:speaker <https://w3id.org/policykg/id/person/jessica-tisch> ;
+    dct:date "{date}"^^<http://www.w3.org/2001/XMLSchema#date> ;
+    pkg:reportedBy <https://w3id.org/policykg/id/source/s1> .
+"""
+S1 = "https://w3id.org/policykg/id/source/s1"
+
+
+def test_assert_admits_refuses_and_dry_runs(loaded, tmp_path):
+    good = tmp_path / "good.ttl"
+    good.write_text(STATEMENT.format(slug="good", date="2025-01-19"))
+    dry = run_kg("assert", str(good), "--source", S1, "--dry-run", store=loaded)
+    assert dry.returncode == 0 and "nothing written" in dry.stdout
+    before = count(loaded)
+    admitted = run_kg("assert", str(good), "--source", S1, "--as", "alice", store=loaded)
+    assert admitted.returncode == 0, admitted.stderr
+    assert "Admitted: 6 triples" in admitted.stdout
+    assert count(loaded) > before
+    late = tmp_path / "late.ttl"
+    late.write_text(STATEMENT.format(slug="late", date="2025-05-01"))
+    refused = run_kg("assert", str(late), "--source", S1, store=loaded)
+    assert refused.returncode == 1 and "after the source that reports it" in refused.stdout
+    broken = tmp_path / "broken.ttl"
+    broken.write_text("<https://w3id.org/policykg/id/x> a .")
+    bad = run_kg("assert", str(broken), "--source", S1, store=loaded)
+    assert bad.returncode == 2 and "broken.ttl" not in bad.stdout and ":1:" in bad.stderr
+    sourceless = run_kg("assert", str(late), store=loaded)
+    assert sourceless.returncode == 2 and "source" in sourceless.stderr

@@ -66,9 +66,8 @@ def validate_change(
     extract = Graph()
     for triple in _context(view, ns, focus):
         extract.add(triple)
-    for name in VOCABULARY_GRAPHS:
-        for triple in view.graph(ns.iri(name)):
-            extract.add(triple)
+    for triple in _vocabulary(store, ns):
+        extract.add(triple)
     # pySHACL takes IRIs as focus nodes: blank nodes (new ones, in a payload) are skolemized
     focus_iris = sorted({_skolem(node) for node in focus}, key=str)
     return validate(extract.skolemize(basepath=SKOLEM), ns, focus_nodes=focus_iris)
@@ -76,6 +75,27 @@ def validate_change(
 
 def _skolem(node: Node) -> Node:
     return URIRef(SKOLEM + str(node)) if isinstance(node, BNode) else node
+
+
+# What the shapes need of the ontology and vocabularies: the class hierarchy, the classes of
+# concepts, and the schemes they are in.
+_VOCABULARY = """SELECT ?s ?p ?o WHERE {
+  VALUES ?g { %s }
+  VALUES ?p { rdfs:subClassOf rdf:type skos:inScheme }
+  GRAPH ?g { ?s ?p ?o } }"""
+_vocabularies: dict[tuple[int, str], list[Triple]] = {}
+
+
+def _vocabulary(store: Store, ns: Namespaces) -> list[Triple]:
+    key = (store.generation, ns.base)
+    if key not in _vocabularies:
+        graphs = " ".join(f"<{ns.iri(name)}>" for name in VOCABULARY_GRAPHS)
+        query = ns.sparql_prologue() + _VOCABULARY % graphs
+        _vocabularies.clear()
+        _vocabularies[key] = [
+            (to_rdflib(r["s"]), to_rdflib(r["p"]), to_rdflib(r["o"])) for r in store.query(query)
+        ]
+    return _vocabularies[key]
 
 
 def _is_vocabulary(node: Node, ns: Namespaces) -> bool:
@@ -143,14 +163,21 @@ class _View:
         return {(to_rdflib(r["s"]), to_rdflib(r["p"]), to_rdflib(r["o"])) for r in result}
 
     def _select(self, nodes: set[Node], pattern: str, predicates: set[URIRef] | None):
-        """(node, predicate, other end) for each triple matching ``pattern`` around the nodes."""
+        """(node, predicate, other end) for each triple matching ``pattern`` around the nodes.
+
+        With predicates given, each is written into its own branch: a constant predicate lets
+        the store look the triples up by node, where ``VALUES ?p`` makes it scan them all."""
         iris = sorted(str(node) for node in nodes if isinstance(node, URIRef))
-        only = f"VALUES ?p {{ {' '.join(f'<{p}>' for p in predicates)} }}" if predicates else ""
+        if predicates:
+            where = " UNION ".join(
+                f"{{ {pattern.replace('?p', f'<{p}>')} BIND (<{p}> AS ?p) }}"
+                for p in sorted(predicates)
+            )
+        else:
+            where = pattern
         for start in range(0, len(iris), BATCH):
             values = " ".join(f"<{iri}>" for iri in iris[start : start + BATCH])
-            query = (
-                f"SELECT DISTINCT ?x ?p ?o WHERE {{ VALUES ?x {{ {values} }} {only} {pattern} }}"
-            )
+            query = f"SELECT DISTINCT ?x ?p ?o WHERE {{ VALUES ?x {{ {values} }} {where} }}"
             for row in self.store.query(query):
                 yield URIRef(row["x"].value), to_rdflib(row["p"]), to_rdflib(row["o"])
 

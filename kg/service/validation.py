@@ -95,13 +95,31 @@ def shapes_graph(ns: Namespaces) -> Graph:
     return graph
 
 
+@cache
+def _data_shapes_graph(ns: Namespaces) -> Graph:
+    """The shapes without those that select their targets by SPARQL over the whole data
+    graph (the shapes of ontology terms): what validating given nodes needs."""
+    graph = Graph()
+    full = shapes_graph(ns)
+    for triple in full:
+        graph.add(triple)
+    for shape in list(full.subjects(SH.target, None)):
+        for triple in full.cbd(shape):
+            graph.remove(triple)
+    return graph
+
+
 def validate(
     data: Graph, ns: Namespaces, *, focus_nodes: list[Node] | None = None
 ) -> ValidationReport:
     """Validates ``data`` (which must hold the ontology, for the class hierarchy)."""
+    # When only given nodes are validated (never ontology terms: see kg.service.gate), the
+    # shapes of ontology terms, which find their targets by SPARQL over the whole data graph,
+    # are left out.
     options = {"focus_nodes": focus_nodes} if focus_nodes is not None else {}
+    shapes = shapes_graph(ns) if focus_nodes is None else _data_shapes_graph(ns)
     _conforms, report_graph, _text = pyshacl.validate(
-        data, shacl_graph=shapes_graph(ns), advanced=True, inference="none", **options
+        data, shacl_graph=shapes, advanced=True, inference="none", **options
     )
     compact = _compacter(ns)
     results = [

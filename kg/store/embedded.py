@@ -183,7 +183,6 @@ class EmbeddedStore:
                 raise StoreError(f"cannot open the store at {self.path}: {error}") from error
             try:
                 operation(writer)
-                writer.flush()
             finally:
                 del writer  # the last reference: this closes the database
                 self._bump_generation()
