@@ -63,6 +63,8 @@ def validate_change(
         return _validate_all(store, ns, added, removed)
     view = _View(store, added, removed)
     focus = affected_nodes(view, ns, added | removed, removed)
+    if not focus:  # nothing changes: nothing to validate (pySHACL takes [] as "every node")
+        return ValidationReport([], Graph())
     extract = Graph()
     for triple in _context(view, ns, focus):
         extract.add(triple)
