@@ -1,0 +1,129 @@
+"""The `kg` command line: load, validate, query and export the knowledge graph.
+
+Exit codes: 0 success; 1 the graph does not conform or the operation was refused; 2 bad input
+(a file that does not parse, an unknown format, a malformed query).
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+
+from kg.config import Settings
+from kg.formats import UnknownFormatError
+from kg.namespaces import Namespaces
+from kg.rdfio import ParseError
+from kg.service.queries import ForbiddenQueryError, UnknownQueryError
+from kg.store import QuerySyntaxError, Store, StoreError
+from kg.store.factory import open_store
+
+EXIT_REFUSED, EXIT_BAD_INPUT = 1, 2
+
+
+class Context:
+    """What every command needs: the settings, and the store opened on first use."""
+
+    def __init__(self, settings: Settings, quiet: bool) -> None:
+        self.settings, self.quiet = settings, quiet
+        self._store: Store | None = None
+
+    @property
+    def ns(self) -> Namespaces:
+        return self.settings.namespaces
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = open_store(self.settings)
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+
+    def say(self, message: str) -> None:
+        """Progress and summaries: to stderr, and only when someone is watching."""
+        if not self.quiet:
+            click.echo(message, err=True)
+
+    @property
+    def shows_progress(self) -> bool:
+        return not self.quiet and sys.stderr.isatty()
+
+
+def handles_errors(command: Callable) -> Callable:
+    """Turns the errors users cause into a message and an exit code, never a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except BrokenPipeError:  # the reader (| head) has had enough; not an error
+            sys.stderr.close()
+            sys.exit(0)
+        except (
+            ParseError,
+            UnknownFormatError,
+            QuerySyntaxError,
+            UnknownQueryError,
+            ForbiddenQueryError,
+        ) as error:
+            message = error.args[0] if isinstance(error, KeyError) else str(error)
+            click.echo(f"Error: {message}", err=True)
+            sys.exit(EXIT_BAD_INPUT)
+        except (StoreError, OSError) as error:
+            click.echo(f"Error: {error}", err=True)
+            sys.exit(EXIT_REFUSED)
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--store",
+    "store_path",
+    type=click.Path(path_type=Path),
+    help="Directory of the embedded store [env KG_STORE; default ./.policykg/store].",
+)
+@click.option(
+    "--base", help="Base IRI of minted IRIs [env KG_BASE; default https://w3id.org/policykg/]."
+)
+@click.option("-q", "--quiet", is_flag=True, help="No progress or summaries on stderr.")
+@click.pass_context
+def main(
+    click_context: click.Context, store_path: Path | None, base: str | None, quiet: bool
+) -> None:
+    """PolicyKG: who enforces US immigration law, under which policies, and who said what."""
+    settings = Settings.from_env().with_overrides(store_path=store_path, base=base)
+    context = Context(settings, quiet)
+    click_context.obj = context
+    click_context.call_on_close(context.close)
+
+
+pass_context = click.make_pass_decorator(Context)
+
+
+class progress_bar:
+    """A progress bar over bytes on a terminal; nothing when quiet or piped."""
+
+    def __init__(self, context: Context, total: int, label: str) -> None:
+        self._bar = (
+            click.progressbar(length=total, label=label, file=sys.stderr)
+            if context.shows_progress
+            else None
+        )
+
+    def __enter__(self) -> Callable[[int], None] | None:
+        return self._bar.__enter__().update if self._bar else None
+
+    def __exit__(self, *exc_info) -> None:
+        if self._bar:
+            self._bar.__exit__(*exc_info)
+
+
+# The commands, one module per kind of work (imported for their registration on `main`).
+from kg.cli import contribute, graph, serve  # noqa: E402, F401

@@ -1,0 +1,204 @@
+"""`kg load`, `kg validate`, `kg query`, `kg export`: the graph from the command line."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+import pyoxigraph as ox
+
+from kg.cli import EXIT_REFUSED, Context, handles_errors, main, pass_context, progress_bar
+from kg.formats import RDF_FORMATS, RESULTS_FORMATS, rdf_format_named, results_format_named
+from kg.namespaces import Namespaces
+from kg.service import loading
+from kg.service.export import export, union_graph
+from kg.service.queries import named_queries, named_query, run_query
+from kg.service.validation import validate
+from kg.store.embedded import EmbeddedStore
+
+
+@main.command()
+@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--replace", is_flag=True, help="Empty the store first.")
+@click.option("--graph", help="Named graph for the files' triples (those outside any named graph).")
+@pass_context
+@handles_errors
+def load(context: Context, files: tuple[Path, ...], replace: bool, graph: str | None) -> None:
+    """Load FILES, or the bundled ontology, vocabularies and data when none is named.
+
+    The format comes from the extension: .ttl .nt .nq .trig .jsonld .rdf. All or nothing:
+    if a file does not parse, the store is left as it was (--replace included).
+    """
+    items = loading.user_items(files, graph) if files else loading.bundled_items(context.ns)
+    store = context.store
+    with progress_bar(context, loading.total_bytes(items), "Loading") as advance:
+        loading.load_items(store, context.ns, items, replace=replace, progress=advance)
+    context.say(
+        f"Loaded {len(items)} file(s); the store holds {store.count():,} quads "
+        f"in {len(store.graphs())} named graphs."
+    )
+
+
+@main.command(name="validate")
+@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "turtle", "json"]),
+    default="text",
+    show_default=True,
+    help="Report format.",
+)
+@pass_context
+@handles_errors
+def validate_command(context: Context, files: tuple[Path, ...], output_format: str) -> None:
+    """Validate the store (or FILES, with the bundled ontology) against the SHACL shapes.
+
+    Exit 0 when there is no violation (warnings are reported), 1 otherwise.
+    """
+    if files:
+        scratch = EmbeddedStore()  # in memory: the files beside the ontology, for its classes
+        items = [
+            loading.LoadItem(item.path, item.graph)
+            for item in loading.bundled_items(context.ns)
+            if item.graph is not None
+        ] + loading.user_items(files, None)
+        loading.load_items(scratch, context.ns, items)
+        data = union_graph(scratch)
+    else:
+        data = union_graph(context.store)
+    context.say(f"Validating {len(data):,} triples against the shapes…")
+    report = validate(data, context.ns)
+    rendered = {"text": report.to_text, "turtle": report.to_turtle, "json": report.to_json_text}
+    click.echo(rendered[output_format]())
+    sys.exit(0 if report.conforms else EXIT_REFUSED)
+
+
+QUERY_FORMATS = ["table", *RESULTS_FORMATS, "turtle", "nt", "jsonld"]
+
+
+@main.command()
+@click.argument("sparql", required=False)
+@click.option(
+    "-f", "--file", "query_file", type=click.File("r"), help="Read the query from a file."
+)
+@click.option("--named", help="Run a named query (see --list).")
+@click.option("--list", "list_named", is_flag=True, help="List the named queries.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(QUERY_FORMATS),
+    help="Output format [default: table in a terminal, csv or turtle when piped].",
+)
+@pass_context
+@handles_errors
+def query(
+    context: Context,
+    sparql: str | None,
+    query_file,
+    named: str | None,
+    list_named: bool,
+    output_format: str | None,
+) -> None:
+    """Run a SPARQL query: SPARQL text, -f FILE or --named NAME."""
+    if list_named:
+        for item in named_queries().values():
+            click.echo(f"{item.name}\n    {item.title}\n    {item.question}")
+        return
+    given = [source for source in (sparql, query_file, named) if source]
+    if len(given) != 1:
+        raise click.UsageError("give exactly one of: SPARQL text, -f FILE, --named NAME")
+    text = (
+        named_query(named).text(context.ns)
+        if named
+        else query_file.read()
+        if query_file
+        else sparql
+    )
+    result = run_query(context.store, text, context.ns)
+    _write_result(context, result, output_format)
+
+
+def _write_result(context: Context, result, output_format: str | None) -> None:
+    is_graph = isinstance(result, ox.QueryTriples)
+    if output_format is None:
+        output_format = "table" if sys.stdout.isatty() else ("turtle" if is_graph else "csv")
+    if is_graph:
+        if output_format in RESULTS_FORMATS or output_format == "table":
+            output_format = "turtle"
+        fmt = rdf_format_named(output_format)
+        prefixes = context.ns.prefixes if fmt == ox.RdfFormat.TURTLE else None
+        ox.serialize(result, sys.stdout.buffer, fmt, prefixes=prefixes)
+    elif output_format == "table":
+        click.echo(_table(context.ns, result))
+    elif output_format in RESULTS_FORMATS:
+        result.serialize(sys.stdout.buffer, results_format_named(output_format))
+    else:
+        raise click.UsageError(f"--format {output_format} is for CONSTRUCT and DESCRIBE queries")
+    sys.stdout.flush()
+
+
+def _table(ns: Namespaces, result) -> str:
+    if isinstance(result, ox.QueryBoolean):
+        return "yes" if bool(result) else "no"
+    names = [variable.value for variable in result.variables]
+    rows = [[_cell(ns, solution[name]) for name in names] for solution in result]
+    widths = [
+        min(60, max([len(name), *(len(row[i]) for row in rows)])) for i, name in enumerate(names)
+    ]
+    lines = [
+        "  ".join(name.ljust(width) for name, width in zip(names, widths, strict=True)),
+        "  ".join("─" * width for width in widths),
+    ]
+    for row in rows:
+        lines.append(
+            "  ".join(
+                _clip(cell, width).ljust(width) for cell, width in zip(row, widths, strict=True)
+            )
+        )
+    lines.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    return "\n".join(lines)
+
+
+def _cell(ns: Namespaces, term) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, ox.NamedNode):
+        return ns.compact(term.value)
+    return term.value if isinstance(term, ox.Literal) else str(term)
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+@main.command(name="export")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(list(RDF_FORMATS)),
+    default="nq",
+    show_default=True,
+    help="nq, trig and jsonld keep the named graphs; ttl, nt and rdfxml hold their union.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write [default: stdout].",
+)
+@click.option("--graph", help="Export this named graph only.")
+@pass_context
+@handles_errors
+def export_command(
+    context: Context, output_format: str, output: Path | None, graph: str | None
+) -> None:
+    """Export the graph: every named graph (nq, trig, jsonld) or their union (ttl, nt, rdfxml)."""
+    fmt = rdf_format_named(output_format)
+    if output is None:
+        export(context.store, sys.stdout.buffer, fmt, context.ns, graph=graph)
+        return
+    with output.open("wb") as stream:
+        export(context.store, stream, fmt, context.ns, graph=graph)
+    context.say(f"Wrote {output} ({output.stat().st_size:,} bytes).")
