@@ -41,6 +41,7 @@ OWN_PREFIXES = {
     "tenure": "id/tenure/",
     "organization": "id/org/",
     "graph": "graph/",
+    "dataset": "id/dataset/",
 }
 
 

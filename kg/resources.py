@@ -37,6 +37,7 @@ def ontology_files() -> list[BundledFile]:
         BundledFile(ontology / "policykg.ttl", "graph/ontology"),
         BundledFile(ontology / "activities.ttl", "graph/vocab/activity"),
         BundledFile(ontology / "roles.ttl", "graph/vocab/role"),
+        BundledFile(ontology / "agreement-statuses.ttl", "graph/vocab/agreement-status"),
     ]
 
 
@@ -48,6 +49,17 @@ def seed_files() -> list[BundledFile]:
 def bundled_files() -> list[BundledFile]:
     """Everything `kg load` loads when no file is named."""
     return ontology_files() + seed_files()
+
+
+def dataset_files() -> dict[str, list[Path]]:
+    """The public datasets `kg load` imports, in the order they reconcile: the FBI roster,
+    then ICE's publications, oldest first."""
+    sources = bundled_dir("data") / "sources"
+    sheets = sorted(
+        (sources / "ice-287g").glob("*.xlsx"),
+        key=lambda path: (path.name.split("-", 1)[1], path.name),
+    )
+    return {"fbi-lee": sorted((sources / "fbi-lee").glob("*.csv")), "ice-287g": sheets}
 
 
 def shape_files() -> list[Path]:

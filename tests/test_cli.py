@@ -20,7 +20,7 @@ COUNT = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
 @pytest.fixture(scope="module")
 def loaded(tmp_path_factory) -> Path:
     store = tmp_path_factory.mktemp("cli") / "store"
-    result = run_kg("load", store=store)
+    result = run_kg("load", "--seed-only", store=store)
     assert result.returncode == 0, result.stderr
     return store
 

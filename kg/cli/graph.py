@@ -22,22 +22,64 @@ from kg.store.embedded import EmbeddedStore
 @click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--replace", is_flag=True, help="Empty the store first.")
 @click.option("--graph", help="Named graph for the files' triples (those outside any named graph).")
+@click.option(
+    "--seed-only",
+    is_flag=True,
+    help="With no FILES: the ontology, vocabularies and seed facts, not the datasets.",
+)
 @pass_context
 @handles_errors
-def load(context: Context, files: tuple[Path, ...], replace: bool, graph: str | None) -> None:
-    """Load FILES, or the bundled ontology, vocabularies and data when none is named.
+def load(
+    context: Context, files: tuple[Path, ...], replace: bool, graph: str | None, seed_only: bool
+) -> None:
+    """Load FILES, or the bundled graph when none is named: the ontology, vocabularies, seed
+    facts, and the public datasets (the FBI's roster, ICE's 287(g) publications).
 
     The format comes from the extension: .ttl .nt .nq .trig .jsonld .rdf. All or nothing:
     if a file does not parse, the store is left as it was (--replace included).
     """
-    items = loading.user_items(files, graph) if files else loading.bundled_items(context.ns)
     store = context.store
-    with progress_bar(context, loading.total_bytes(items), "Loading") as advance:
-        loading.load_items(store, context.ns, items, replace=replace, progress=advance)
+    if files:
+        items = loading.user_items(files, graph)
+        with progress_bar(context, loading.total_bytes(items), "Loading") as advance:
+            loading.load_items(store, context.ns, items, replace=replace, progress=advance)
+    else:
+        if replace:
+            store.clear()
+        items = loading.bundled_items(context.ns)
+        with progress_bar(context, loading.total_bytes(items), "Loading") as advance:
+            reports = loading.load_bundled(
+                store, context.ns, datasets=not seed_only, progress=advance
+            )
+        for report in reports:
+            context.say(
+                "\n".join(
+                    report.lines("agreements" if "287(g)" in report.publication else "agencies")
+                )
+            )
     context.say(
-        f"Loaded {len(items)} file(s); the store holds {store.count():,} quads "
-        f"in {len(store.graphs())} named graphs."
+        f"Loaded; the store holds {store.count():,} quads in {len(store.graphs())} named graphs."
     )
+
+
+@main.command(name="import")
+@click.argument("dataset", type=click.Choice(["fbi-lee", "ice-287g"]))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--as-of", help="Publication date (YYYY-MM-DD) of an ICE sheet [default: from the file name]."
+)
+@pass_context
+@handles_errors
+def import_command(context: Context, dataset: str, file: Path, as_of: str | None) -> None:
+    """Import a publication of a public dataset into a named graph of its own.
+
+    fbi-lee: the FBI's Law Enforcement Employees roster (CSV). ice-287g: one of ICE's 287(g)
+    spreadsheets of participating or pending agencies (XLSX). Agencies are reconciled to one
+    node per agency; the report lists what could not be matched (kg query --named
+    unmatched-agencies). Importing a publication again replaces it.
+    """
+    report = loading.import_dataset(context.store, context.ns, dataset, file, as_of=as_of)
+    click.echo("\n".join(report.lines("agreements" if dataset == "ice-287g" else "agencies")))
 
 
 @main.command(name="validate")

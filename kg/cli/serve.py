@@ -23,10 +23,21 @@ from kg.cli import Context, handles_errors, main, pass_context
     type=float,
     help="Seconds before a query is stopped and answered 503 [env KG_QUERY_TIMEOUT; 30].",
 )
+@click.option(
+    "--seed-only",
+    is_flag=True,
+    help="On an empty store, load the seed graph but not the public datasets.",
+)
 @pass_context
 @handles_errors
 def serve(
-    context: Context, host: str, port: int, workers: int, threads: int, query_timeout: float | None
+    context: Context,
+    host: str,
+    port: int,
+    workers: int,
+    threads: int,
+    query_timeout: float | None,
+    seed_only: bool,
 ) -> None:
     """Serve the SPARQL endpoint and the pages, under gunicorn.
 
@@ -35,7 +46,7 @@ def serve(
     from kg.web.server import Server, prepare_store
 
     settings = context.settings.with_overrides(query_timeout=query_timeout)
-    if prepare_store(settings):
+    if prepare_store(settings, datasets=not seed_only):
         context.say(f"Loaded the bundled graph into {settings.store_path}.")
     context.say(
         f"Serving PolicyKG on http://{host}:{port}/ (store {settings.store_path}, "

@@ -33,7 +33,12 @@ from kg.store import Store
 Triple = tuple[Node, Node, Node]
 
 ORG, ODRL = "http://www.w3.org/ns/org#", "http://www.w3.org/ns/odrl/2/"
-VOCABULARY_GRAPHS = ["graph/ontology", "graph/vocab/activity", "graph/vocab/role"]
+VOCABULARY_GRAPHS = [
+    "graph/ontology",
+    "graph/vocab/activity",
+    "graph/vocab/role",
+    "graph/vocab/agreement-status",
+]
 BATCH = 400  # IRIs per VALUES clause
 SKOLEM = "urn:policykg:blank:"
 

@@ -9,7 +9,10 @@ from pathlib import Path
 from kg.formats import rdf_format_for_path
 from kg.namespaces import Namespaces
 from kg.rdfio import check_parses
-from kg.resources import BundledFile, bundled_files
+from kg.resources import BundledFile, bundled_files, dataset_files
+from kg.service.imports import ImportReport
+from kg.service.imports.fbi_lee import import_roster
+from kg.service.imports.ice_287g import import_sheet
 from kg.store import ProgressCallback, Store
 
 
@@ -76,9 +79,34 @@ def is_empty(store: Store) -> bool:
     return not store.graphs() and store.count() == 0
 
 
-def ensure_loaded(store: Store, ns: Namespaces) -> bool:
-    """Loads the bundled graph into an empty store; True if it did."""
+def ensure_loaded(store: Store, ns: Namespaces, *, datasets: bool = True) -> bool:
+    """Loads the bundled graph (and datasets) into an empty store; True if it did."""
     if not is_empty(store):
         return False
-    load_items(store, ns, bundled_items(ns))
+    load_bundled(store, ns, datasets=datasets)
     return True
+
+
+def import_dataset(
+    store: Store, ns: Namespaces, kind: str, path: Path, *, as_of: str | None = None
+) -> ImportReport:
+    """Imports one publication of a known dataset (``fbi-lee`` or ``ice-287g``)."""
+    if kind == "fbi-lee":
+        return import_roster(store, ns, path)
+    if kind == "ice-287g":
+        return import_sheet(store, ns, path, as_of=as_of)
+    raise ValueError(f"unknown dataset {kind!r}; known: fbi-lee, ice-287g")
+
+
+def load_bundled(
+    store: Store, ns: Namespaces, *, datasets: bool = True, progress: ProgressCallback | None = None
+) -> list[ImportReport]:
+    """The seed graph, then (unless ``datasets`` is False) the bundled public datasets."""
+    load_items(store, ns, bundled_items(ns), progress=progress)
+    if not datasets:
+        return []
+    return [
+        import_dataset(store, ns, kind, path)
+        for kind, paths in dataset_files().items()
+        for path in paths
+    ]

@@ -20,17 +20,17 @@ from kg.store.factory import open_store
 from kg.web import AppConfig, create_app
 
 
-def prepare_store(settings: Settings) -> bool:
+def prepare_store(settings: Settings, *, datasets: bool = True) -> bool:
     """Loads the bundled graph into an empty store; True if it did.
 
     Run in a child process: the server's master must not touch the store before it forks.
     """
     with get_context("spawn").Pool(1) as pool:
-        return pool.apply(_ensure_loaded, (settings,))
+        return pool.apply(_ensure_loaded, (settings, datasets))
 
 
-def _ensure_loaded(settings: Settings) -> bool:
-    return ensure_loaded(open_store(settings), settings.namespaces)
+def _ensure_loaded(settings: Settings, datasets: bool) -> bool:
+    return ensure_loaded(open_store(settings), settings.namespaces, datasets=datasets)
 
 
 def restart_this_worker() -> None:

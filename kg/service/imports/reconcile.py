@@ -1,0 +1,184 @@
+"""One node per agency: matching an imported agency to the graph's agencies and places.
+
+Names are compared in two forms: the full name (lower case, punctuation and accents gone) and
+its core, without the words that say what kind of agency it is ("County Sheriff's Office",
+"Police Department"…), so that ICE's "Cherokee County Sheriff's Office" meets the FBI's
+"Cherokee" (a county row). A full-name match wins; else a core match between agencies of a
+compatible kind; several candidates make the agency ambiguous, none unmatched — and both are
+kept, flagged, never dropped.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass
+
+from kg.namespaces import Namespaces
+from kg.service.imports import RDF_TYPE, RDFS_LABEL, SCHEMA, Quads, iri, slug, text
+from kg.service.imports.states import STATES
+from kg.service.queries import select_rows
+from kg.store import Store
+
+# Words that say what kind of agency it is, then words that say what kind of place.
+_AGENCY_WORDS = re.compile(
+    r"\b(of|the|sheriffs?|office|police|department|dept|public|safety|marshals?|"
+    r"constables?|metropolitan|metro)\b"
+)
+_PLACE_WORDS = re.compile(r"\b(county|parish|borough|city|town|township|twp|village)\b")
+
+
+def full_name(name: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    ascii_text = ascii_text.replace("&", " and ").replace("'", "")
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", ascii_text).split())
+
+
+def core_names(name: str) -> tuple[str, str]:
+    """The name without the words of its kind of agency; then without those of its kind of
+    place too ("Cherokee County Sheriff's Office" → "cherokee county", "cherokee")."""
+    agency = " ".join(_AGENCY_WORDS.sub(" ", full_name(name)).split())
+    return agency, " ".join(_PLACE_WORDS.sub(" ", agency).split())
+
+
+def core_name(name: str) -> str:
+    return core_names(name)[1]
+
+
+def _role(name: str) -> str | None:
+    """Whether a name says sheriff or police: a county may have both under one core name."""
+    words = set(full_name(name).split())
+    if words & {"sheriff", "sheriffs"}:
+        return "sheriff"
+    return "police" if "police" in words else None
+
+
+@dataclass(frozen=True)
+class Agency:
+    iri: str
+    state: str
+    names: frozenset[str]  # as given
+    kind: str  # the class's local name: PoliceDepartment, SheriffsOffice, StateAgency…
+
+    @property
+    def full(self) -> set[str]:
+        return {full_name(name) for name in self.names}
+
+    def cores(self, level: int) -> set[str]:
+        return {core_names(name)[level] for name in self.names}
+
+    @property
+    def roles(self) -> set[str | None]:
+        return {_role(name) for name in self.names}
+
+
+class AgencyIndex:
+    """The graph's agencies by state, for matching."""
+
+    def __init__(self, agencies: list[Agency]) -> None:
+        self.by_state: dict[str, list[Agency]] = defaultdict(list)
+        for agency in agencies:
+            self.by_state[agency.state].append(agency)
+
+    def match(self, state: str, name: str, kinds: list[str]) -> tuple[str, list[str]]:
+        """("matched", [iri]), ("ambiguous", [candidates]) or ("unmatched", []).
+
+        A unique full-name match wins; else, kind by kind (``kinds`` in order of preference),
+        a unique match of the core name, first keeping the words of the kind of place, then
+        without; where several remain, those whose name says the same role (sheriff or police).
+        """
+        candidates = self.by_state.get(state, [])
+        exact = {a.iri for a in candidates if full_name(name) in a.full}
+        if len(exact) == 1:
+            return "matched", sorted(exact)
+        for kind in kinds:
+            kindred = [a for a in candidates if a.kind == kind]
+            for level, core in enumerate(core_names(name)):
+                near = [a for a in kindred if core and core in a.cores(level)]
+                if len(near) > 1:
+                    near = [a for a in near if _role(name) in a.roles] or near
+                found = sorted({a.iri for a in near})
+                if len(found) == 1:
+                    return "matched", found
+                if found:
+                    return "ambiguous", found
+        return ("ambiguous", sorted(exact)) if exact else ("unmatched", [])
+
+
+def agency_index(store: Store, ns: Namespaces, *, with_ori: bool) -> AgencyIndex:
+    """The agencies that have an ORI (from the FBI roster), or those that have none yet (the
+    seed's), with their names, state and kind."""
+    ori = (
+        "FILTER EXISTS { ?agency pkg:ori ?ori }"
+        if with_ori
+        else "FILTER NOT EXISTS { ?agency pkg:ori ?ori }"
+    )
+    rows = select_rows(
+        store,
+        ns,
+        f"""
+        SELECT DISTINCT ?agency ?name ?code ?class WHERE {{
+          ?agency a ?class . ?class rdfs:subClassOf* pkg:LawEnforcementAgency .
+          {ori}
+          {{ ?agency pkg:state/pkg:stateCode ?code }} UNION
+          {{ ?agency pkg:jurisdiction/schema:containedInPlace*/pkg:stateCode ?code }}
+          {{ ?agency rdfs:label|schema:alternateName ?name }} UNION
+          {{ ?agency pkg:jurisdiction/rdfs:label ?name }}
+        }}""",
+    )
+    names: dict[tuple[str, str, str], set[str]] = defaultdict(set)
+    for row in rows:
+        names[(row["agency"], row["code"], row["class"].rsplit("#", 1)[-1])].add(row["name"])
+    return AgencyIndex(
+        [Agency(iri, code, frozenset(found), kind) for (iri, code, kind), found in names.items()]
+    )
+
+
+def state_nodes(store: Store, ns: Namespaces) -> dict[str, str]:
+    """The graph's states, by code."""
+    rows = select_rows(
+        store, ns, "SELECT ?state ?code WHERE { ?state a pkg:State ; pkg:stateCode ?code }"
+    )
+    return {row["code"]: row["state"] for row in rows}
+
+
+def county_nodes(store: Store, ns: Namespaces) -> dict[tuple[str, str], str]:
+    """The graph's counties, by state code and core name."""
+    rows = select_rows(
+        store,
+        ns,
+        """SELECT ?county ?label ?code WHERE {
+        ?county a pkg:County ; rdfs:label ?label ; schema:containedInPlace/pkg:stateCode ?code }""",
+    )
+    return {(row["code"], core_name(row["label"])): row["county"] for row in rows}
+
+
+class Places:
+    """States and counties: those of the graph, or new ones, described in the import's graph."""
+
+    def __init__(self, store: Store, ns: Namespaces, quads: Quads) -> None:
+        self._ns, self._quads = ns, quads
+        self._states = state_nodes(store, ns)
+        self._counties = county_nodes(store, ns)
+        self._written = set(self._states.values()) | set(self._counties.values())  # known
+
+    def state(self, code: str) -> str:
+        node = self._states.setdefault(code, self._ns.iri(f"id/place/state-{code.lower()}"))
+        if node not in self._written:
+            self._written.add(node)
+            self._quads.add(node, RDF_TYPE, iri(self._ns.pkg + "State"))
+            self._quads.add(node, RDFS_LABEL, text(STATES.get(code, code)))
+            self._quads.add(node, self._ns.pkg + "stateCode", text(code, None))
+        return node
+
+    def county(self, code: str, name: str) -> str:
+        key = (code, core_name(name))
+        minted = self._ns.iri(f"id/place/county-{code.lower()}-{slug(key[1])}")
+        node = self._counties.setdefault(key, minted)
+        if node not in self._written:
+            self._written.add(node)
+            self._quads.add(node, RDF_TYPE, iri(self._ns.pkg + "County"))
+            self._quads.add(node, RDFS_LABEL, text(name.title()))
+            self._quads.add(node, SCHEMA + "containedInPlace", iri(self.state(code)))
+        return node
