@@ -93,8 +93,14 @@ class LiveServer:
 
 
 def start_server(
-    store: Path, *, env: dict[str, str] | None = None, args: tuple[str, ...] = ()
+    store: Path,
+    *,
+    env: dict[str, str] | None = None,
+    args: tuple[str, ...] = (),
+    datasets: bool = False,
 ) -> LiveServer:
+    """`kg serve` over ``store``; on an empty store it loads the seed graph (and the public
+    datasets only when asked: they make the graph 200 times larger)."""
     port = free_port()
     log = store.parent / f"server-{port}.log"
     process = subprocess.Popen(
@@ -111,6 +117,7 @@ def start_server(
             "2",
             "--threads",
             "8",
+            *(() if datasets else ("--seed-only",)),
             *args,
         ],
         stdout=log.open("w"),

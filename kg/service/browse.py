@@ -1,5 +1,9 @@
 """The browse lists: agencies, people, policies, statements and sources, with counts and
-filters (state, type), a page at a time."""
+filters (state, type, and flags such as "with a 287(g) agreement"), a page at a time.
+
+A page is read in two steps, so that it costs the same whatever the size of the graph: the
+page's items first (filtered, sorted, offset), then the columns of just those items.
+"""
 
 from __future__ import annotations
 
@@ -40,55 +44,71 @@ class Listing:
 
 @dataclass(frozen=True)
 class ListSpec:
-    """What a list shows: the entities (``?item``), a row's columns, the facets it offers."""
+    """What a list shows: its items (``?item``, with ``?type`` when typed), how they sort
+    (``?sort``), a row's columns (aggregates over ``row`` for one item), the filters."""
 
     title: str
-    items: str  # graph pattern binding ?item (and ?type, ?typeLabel when typed)
+    items: str
+    sort: str
     columns: list[tuple[str, str]]
-    row: str  # graph pattern binding the columns from ?item
-    order: str
+    select: str  # the columns' aggregate expressions
+    row: str  # the patterns they aggregate, around ?item
     state_path: str | None = None  # property path from ?item to a state's code
     typed: bool = False
+    flags: dict[str, tuple[str, str]] = field(default_factory=dict)  # name: label, pattern
 
 
+LABEL = "OPTIONAL { ?item rdfs:label ?sort }"
+STATE = "(pkg:state|pkg:jurisdiction/schema:containedInPlace*)/pkg:stateCode"
 SPECS = {
     "agencies": ListSpec(
         "Agencies",
-        """?item a ?type . ?type rdfs:subClassOf* ?root ; rdfs:label ?typeLabel .
+        """?item a ?type . ?type rdfs:subClassOf* ?root .
            VALUES ?root { pkg:LawEnforcementAgency pkg:FederalAgency pkg:Administration }""",
+        LABEL,
         [
             ("item", "agency"),
             ("typeLabel", "type"),
+            ("state", "state"),
             ("place", "jurisdiction"),
             ("policies", "policies"),
+            ("agreements", "287(g)"),
             ("statements", "statements"),
         ],
-        """OPTIONAL { SELECT ?item (GROUP_CONCAT(DISTINCT ?placeLabel; separator=", ") AS ?place)
-                      WHERE { ?item pkg:jurisdiction/rdfs:label ?placeLabel } GROUP BY ?item }
-           OPTIONAL { SELECT ?item (COUNT(DISTINCT ?policy) AS ?policies)
-                      WHERE { ?policy pkg:issuedBy ?item } GROUP BY ?item }
-           OPTIONAL { SELECT ?item (COUNT(DISTINCT ?statement) AS ?statements) WHERE {
-                        { ?statement pkg:speaker ?item } UNION
-                        { ?statement pkg:speaker/org:headOf ?item } } GROUP BY ?item }""",
-        "?label",
-        state_path="pkg:jurisdiction/schema:containedInPlace*/pkg:stateCode",
+        """(SAMPLE(?stateCode) AS ?state)
+           (GROUP_CONCAT(DISTINCT ?placeLabel; separator=", ") AS ?place)
+           (COUNT(DISTINCT ?policy) AS ?policies) (COUNT(DISTINCT ?agreement) AS ?agreements)
+           (COUNT(DISTINCT ?statement) AS ?statements)""",
+        f"""OPTIONAL {{ ?item {STATE} ?stateCode }}
+           OPTIONAL {{ ?item pkg:jurisdiction/rdfs:label ?placeLabel }}
+           OPTIONAL {{ ?policy pkg:issuedBy ?item FILTER NOT EXISTS {{ ?policy a pkg:Agreement }} }}
+           OPTIONAL {{ ?agreement pkg:issuedBy ?item ; a pkg:Agreement }}
+           OPTIONAL {{ {{ ?statement pkg:speaker ?item }} UNION
+                      {{ ?statement pkg:speaker/org:headOf ?item }} }}""",
+        state_path=STATE,
         typed=True,
+        flags={
+            "agreement": (
+                "with a 287(g) agreement",
+                "FILTER EXISTS { ?agreement pkg:issuedBy ?item ; a pkg:Agreement }",
+            )
+        },
     ),
     "people": ListSpec(
         "People",
         "?item a pkg:Person .",
+        LABEL,
         [("item", "person"), ("posts", "posts"), ("statements", "statements")],
-        """OPTIONAL { SELECT ?item (GROUP_CONCAT(DISTINCT ?postLabel; separator="; ") AS ?posts)
-                      WHERE { ?tenure org:member ?item ; pkg:post/rdfs:label ?postLabel }
-                      GROUP BY ?item }
-           OPTIONAL { SELECT ?item (COUNT(DISTINCT ?statement) AS ?statements)
-                      WHERE { ?statement pkg:speaker ?item } GROUP BY ?item }""",
-        "?label",
-        state_path="^org:member/org:organization/pkg:jurisdiction/schema:containedInPlace*/pkg:stateCode",
+        """(GROUP_CONCAT(DISTINCT ?postLabel; separator="; ") AS ?posts)
+           (COUNT(DISTINCT ?statement) AS ?statements)""",
+        """OPTIONAL { ?tenure org:member ?item ; pkg:post/rdfs:label ?postLabel }
+           OPTIONAL { ?statement pkg:speaker ?item }""",
+        state_path=f"^org:member/org:organization/{STATE}",
     ),
     "policies": ListSpec(
         "Policies",
-        "?item a ?type . ?type rdfs:subClassOf pkg:Policy ; rdfs:label ?typeLabel .",
+        "?item a ?type . ?type rdfs:subClassOf pkg:Policy .",
+        LABEL,
         [
             ("item", "policy"),
             ("typeLabel", "type"),
@@ -96,32 +116,28 @@ SPECS = {
             ("adopted", "adopted"),
             ("provisions", "provisions"),
         ],
-        """OPTIONAL { SELECT ?item (SAMPLE(?issuerLabel) AS ?issuer)
-                      WHERE { ?item pkg:issuedBy/rdfs:label ?issuerLabel } GROUP BY ?item }
-           OPTIONAL { SELECT ?item (MIN(?date) AS ?adopted) WHERE {
-                        ?event a pkg:PolicyAdoption ; pkg:changedPolicy ?item ; dct:date ?date }
-                      GROUP BY ?item }
-           OPTIONAL { SELECT ?item (COUNT(DISTINCT ?rule) AS ?provisions) WHERE {
-                        ?item odrl:prohibition|odrl:permission|odrl:obligation ?rule }
-                      GROUP BY ?item }""",
-        "?label",
-        state_path="pkg:issuedBy/pkg:jurisdiction/schema:containedInPlace*/pkg:stateCode",
+        """(SAMPLE(?issuerLabel) AS ?issuer) (MIN(?date) AS ?adopted)
+           (COUNT(DISTINCT ?rule) AS ?provisions)""",
+        """OPTIONAL { ?item pkg:issuedBy/rdfs:label ?issuerLabel }
+           OPTIONAL { ?event a pkg:PolicyAdoption ; pkg:changedPolicy ?item ; dct:date ?date }
+           OPTIONAL { ?item odrl:prohibition|odrl:permission|odrl:obligation ?rule }""",
+        state_path=f"pkg:issuedBy/{STATE}",
         typed=True,
     ),
     "statements": ListSpec(
         "Statements",
-        "?item a ?type . VALUES ?type { pkg:Quote pkg:Paraphrase } ?type rdfs:label ?typeLabel .",
+        "?item a ?type . VALUES ?type { pkg:Quote pkg:Paraphrase }",
+        "OPTIONAL { ?item dct:date ?sort }",
         [("item", "statement"), ("speaker", "speaker"), ("date", "date"), ("typeLabel", "kind")],
-        """OPTIONAL { SELECT ?item (SAMPLE(?speakerLabel) AS ?speaker)
-                      WHERE { ?item pkg:speaker/rdfs:label ?speakerLabel } GROUP BY ?item }
-           OPTIONAL { SELECT ?item (SAMPLE(?when) AS ?date) WHERE { ?item dct:date ?when }
-                      GROUP BY ?item }""",
-        "?date ?label",
+        "(SAMPLE(?speakerLabel) AS ?speaker) (SAMPLE(?when) AS ?date)",
+        """OPTIONAL { ?item pkg:speaker/rdfs:label ?speakerLabel }
+           OPTIONAL { ?item dct:date ?when }""",
         typed=True,
     ),
     "sources": ListSpec(
         "Sources",
-        "?item a ?type . ?type rdfs:subClassOf* pkg:Source ; rdfs:label ?typeLabel .",
+        "?item a ?type . ?type rdfs:subClassOf* pkg:Source .",
+        "OPTIONAL { ?item skos:notation|rdfs:label ?sort }",
         [
             ("key", "key"),
             ("item", "title"),
@@ -129,12 +145,10 @@ SPECS = {
             ("issued", "published"),
             ("facts", "facts reported"),
         ],
-        """OPTIONAL { ?item skos:notation ?key }
-           OPTIONAL { SELECT ?item (SAMPLE(?date) AS ?issued) WHERE { ?item dct:issued ?date }
-                      GROUP BY ?item }
-           OPTIONAL { SELECT ?item (COUNT(*) AS ?facts) WHERE {
-                        ?g prov:wasDerivedFrom ?item . GRAPH ?g { ?s ?p ?o } } GROUP BY ?item }""",
-        "?key ?label",
+        "(SAMPLE(?notation) AS ?key) (SAMPLE(?date) AS ?issued) (COUNT(?fact) AS ?facts)",
+        """OPTIONAL { ?item skos:notation ?notation }
+           OPTIONAL { ?item dct:issued ?date }
+           OPTIONAL { ?g prov:wasDerivedFrom ?item . GRAPH ?g { ?fact ?p ?o } }""",
         typed=True,
     ),
 }
@@ -147,42 +161,68 @@ def listing(
     *,
     state: str | None = None,
     kind: str | None = None,
+    flag: str | None = None,
     page: int = 1,
 ) -> Listing:
     spec = SPECS[name]
-    facets = _facets(store, ns, spec, state, kind)
-    where = _items(spec, state, kind, ns)
+    facets = _facets(store, ns, spec, state, kind, flag)
+    where = _items(spec, ns, state, kind, flag)
     total = int(
         _rows(store, ns, f"SELECT (COUNT(DISTINCT ?item) AS ?n) WHERE {{ {where} }}")[0]["n"]
     )
     page = max(1, page)
-    offset = (page - 1) * PER_PAGE
-    keys = " ".join(f"?{key}" for key, _heading in spec.columns if key != "item")
+    chosen = [
+        row["item"]
+        for row in _rows(
+            store,
+            ns,
+            f"""
+        SELECT ?item (SAMPLE(?sort) AS ?key) WHERE {{
+          {{ SELECT DISTINCT ?item WHERE {{ {where} }} }} {spec.sort}
+        }} GROUP BY ?item ORDER BY ?key ?item LIMIT {PER_PAGE} OFFSET {(page - 1) * PER_PAGE}""",
+        )
+    ]
+    if not chosen:
+        return Listing(spec.title, spec.columns, [], total, page, facets)
+    values = " ".join(f"<{item}>" for item in chosen)
     rows = _rows(
         store,
         ns,
         f"""
-        SELECT ?item ?label {keys} WHERE {{
-          {{ SELECT DISTINCT ?item{" ?typeLabel" if spec.typed else ""} WHERE {{ {where} }} }}
-          OPTIONAL {{ SELECT ?item (SAMPLE(?anyLabel) AS ?label)
-                      WHERE {{ ?item rdfs:label ?anyLabel }} GROUP BY ?item }}
+        SELECT ?item (SAMPLE(?anyLabel) AS ?label) (SAMPLE(?anyType) AS ?typeLabel) {spec.select}
+        WHERE {{
+          VALUES ?item {{ {values} }}
+          OPTIONAL {{ ?item rdfs:label ?anyLabel }}
+          OPTIONAL {{ ?item a ?class . ?class rdfs:isDefinedBy ?ontology ; rdfs:label ?anyType }}
           {spec.row}
-        }} ORDER BY {spec.order} ?item LIMIT {PER_PAGE} OFFSET {offset}""",
+        }} GROUP BY ?item""",
     )
-    return Listing(spec.title, spec.columns, rows, total, page, facets)
+    by_item = {row["item"]: row for row in rows}
+    return Listing(
+        spec.title, spec.columns, [by_item[item] for item in chosen], total, page, facets
+    )
 
 
-def _items(spec: ListSpec, state: str | None, kind: str | None, ns: Namespaces) -> str:
+def _items(
+    spec: ListSpec, ns: Namespaces, state: str | None, kind: str | None, flag: str | None
+) -> str:
     where = spec.items
     if kind:
         where += f" FILTER (?type = <{ns.pkg}{kind}>)"
     if state:
         where += f' ?item {spec.state_path} "{state}" .'
+    if flag:
+        where += " " + spec.flags[flag][1]
     return where
 
 
 def _facets(
-    store: Store, ns: Namespaces, spec: ListSpec, state: str | None, kind: str | None
+    store: Store,
+    ns: Namespaces,
+    spec: ListSpec,
+    state: str | None,
+    kind: str | None,
+    flag: str | None,
 ) -> list[Facet]:
     facets = []
     if spec.typed:
@@ -191,8 +231,10 @@ def _facets(
             for row in _rows(
                 store,
                 ns,
-                f"""SELECT ?type ?typeLabel (COUNT(DISTINCT ?item) AS ?n)
-                       WHERE {{ {spec.items} }} GROUP BY ?type ?typeLabel ORDER BY ?typeLabel""",
+                f"""
+                       SELECT ?type ?typeLabel (COUNT(DISTINCT ?item) AS ?n) WHERE {{
+                         {spec.items} ?type rdfs:label ?typeLabel }}
+                       GROUP BY ?type ?typeLabel ORDER BY ?typeLabel""",
             )
             if row["type"].startswith(ns.pkg)
         ]
@@ -204,13 +246,32 @@ def _facets(
             for row in _rows(
                 store,
                 ns,
-                f"""SELECT ?state (COUNT(DISTINCT ?item) AS ?n)
-                       WHERE {{ {spec.items} ?item {spec.state_path} ?state }}
-                       GROUP BY ?state ORDER BY ?state""",
+                f"""
+            SELECT ?state (COUNT(DISTINCT ?item) AS ?n)
+            WHERE {{ {spec.items} ?item {spec.state_path} ?state }}
+            GROUP BY ?state ORDER BY ?state""",
             )
         ]
         _check(state, {value for value, _label, _n in options}, "state")
         facets.append(Facet("state", "state", options, state))
+    if spec.flags:
+        options = [
+            (
+                name,
+                label,
+                int(
+                    _rows(
+                        store,
+                        ns,
+                        f"""SELECT (COUNT(DISTINCT ?item) AS ?n)
+                       WHERE {{ {spec.items} {pattern} }}""",
+                    )[0]["n"]
+                ),
+            )
+            for name, (label, pattern) in spec.flags.items()
+        ]
+        _check(flag, set(spec.flags), "filter")
+        facets.append(Facet("with", "only", options, flag))
     return facets
 
 

@@ -181,11 +181,10 @@ def _organization(store: Store, ns: Namespaces, iri: str) -> dict[str, list[dict
         }} GROUP BY ?person ?personLabel ?post ?postLabel ?role ?start ?end ORDER BY ?start""",
     )
     policies = _group_policies(_provisions(store, ns, f"?policy pkg:issuedBy <{iri}> ."))
-    agreement = ns.pkg + "Agreement"
     return {
         "heads": heads,
-        "policies": [p for p in policies if p["type"] != agreement],
-        "agreements": [p for p in policies if p["type"] == agreement],
+        "policies": policies,
+        "agreements": _agreements(store, ns, iri),
         "statements": _statements_by(
             store,
             ns,
@@ -194,6 +193,43 @@ def _organization(store: Store, ns: Namespaces, iri: str) -> dict[str, list[dict
             UNION {{ ?tenure org:organization <{iri}> ; org:member ?speaker }}""",
         ),
     }
+
+
+def _agreements(store: Store, ns: Namespaces, iri: str) -> list[dict]:
+    """The agency's agreements with ICE: model, status in each publication, signing, document,
+    and what the model lets its officers do."""
+    rows = _rows(
+        store,
+        ns,
+        f"""
+        SELECT ?agreement ?label ?model ?modelLabel ?signed ?document
+               (GROUP_CONCAT(DISTINCT ?statusIn; separator="; ") AS ?statuses) {SOURCES}
+        WHERE {{
+          GRAPH ?g {{ ?agreement pkg:issuedBy <{iri}> ; a pkg:Agreement }} {KEY}
+          ?agreement rdfs:label ?label .
+          OPTIONAL {{ ?agreement pkg:model ?model . ?model skos:prefLabel ?modelLabel }}
+          OPTIONAL {{ GRAPH ?g {{ ?agreement pkg:status ?concept }}
+                     ?concept skos:prefLabel ?status
+                     ?g prov:wasDerivedFrom/dct:issued ?when
+                     BIND (CONCAT(?status, " on ", STR(?when)) AS ?statusIn) }}
+          OPTIONAL {{ ?event pkg:changedPolicy ?agreement ; dct:date ?signed }}
+          OPTIONAL {{ ?agreement schema:url ?document }}
+        }} GROUP BY ?agreement ?label ?model ?modelLabel ?signed ?document ORDER BY ?label""",
+    )
+    models = {row["model"] for row in rows if row["model"]}
+    implied: dict[str, list[str]] = defaultdict(list)
+    if models:
+        values = " ".join(f"<{model}>" for model in models)
+        for row in _rows(
+            store,
+            ns,
+            f"""SELECT ?model ?rule WHERE {{ VALUES ?model {{ {values} }}
+                ?model pkg:impliesRule/rdfs:label ?rule }} ORDER BY ?rule""",
+        ):
+            implied[row["model"]].append(row["rule"])
+    for row in rows:
+        row["implies"] = implied.get(row["model"], [])
+    return rows
 
 
 def _person(store: Store, ns: Namespaces, iri: str) -> dict[str, list[dict]]:

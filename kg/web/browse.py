@@ -21,6 +21,7 @@ def _page(name: str) -> str:
             name,
             state=request.args.get("state") or None,
             kind=request.args.get("type") or None,
+            flag=request.args.get("with") or None,
             page=page,
         )
     except ValueError as error:  # FilterError, or a page that is not a number

@@ -104,6 +104,7 @@ def describe_publication(
     rows: int,
     blank: int,
     address: str | None = None,
+    key: str | None = None,
 ) -> None:
     """The publication (a pkg:Dataset, a version of its series) and its ``graph``, written into
     the metadata graph (``quads``): where every imported fact comes from."""
@@ -112,6 +113,8 @@ def describe_publication(
     quads.add(graph, PROV + "wasDerivedFrom", iri(source))
     quads.add(source, RDF_TYPE, iri(ns.pkg + "Dataset"))
     quads.add(source, RDFS_LABEL, text(title))
+    if key:  # the short name pages cite it by, as S1… for the seed's sources
+        quads.add(source, SKOS + "notation", text(key, None))
     quads.add(source, DCT + "title", text(title))
     quads.add(source, DCT + "publisher", iri(publisher))
     quads.add(source, DCT + "issued", typed(issued, "date"))

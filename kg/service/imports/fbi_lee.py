@@ -71,6 +71,7 @@ def import_roster(store: Store, ns: Namespaces, path: Path, *, year: str = "2025
         rows=report.rows,
         blank=report.blank,
         address="https://cde.ucr.cjis.gov/",
+        key=f"FBI {year}",
     )
     meta.add(ns.iri(PUBLISHER), RDF_TYPE, iri(ns.pkg + "FederalAgency"))
     meta.add(ns.iri(PUBLISHER), RDFS_LABEL, text("Federal Bureau of Investigation"))

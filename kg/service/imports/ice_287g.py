@@ -88,6 +88,7 @@ def import_sheet(
         rows=report.rows,
         blank=report.blank,
         address="https://www.ice.gov/identify-and-arrest/287g",
+        key=f"ICE {kind} {as_of}",
     )
     report.quads = len(quads.lines)
     replace_publication(store, ns, graph, source, quads.data() + meta.data())
