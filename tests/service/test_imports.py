@@ -154,7 +154,7 @@ def test_a_date_typed_wrongly_is_kept_as_given_and_warned_about(store, agency, t
         row
         for row in rows(
             store,
-            f"""SELECT ?e ?given WHERE {{
+            f"""SELECT DISTINCT ?e ?given WHERE {{
         GRAPH <{graph_of(JULY)}> {{ ?e pkg:valueAsGiven ?given ; pkg:changedPolicy ?a }}
         ?a pkg:issuedBy/(rdfs:label|schema:alternateName) "{agency}" }}""",
         )
