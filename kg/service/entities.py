@@ -98,13 +98,13 @@ def _rows(store: Store, ns: Namespaces, sparql: str) -> list[dict]:
         if "sources" in row:
             pairs = sorted(set((row["sources"] or "").split("|")) - {""})
             row["sources"] = [
-                dict(zip(("key", "iri"), pair.split(" ", 1), strict=True)) for pair in pairs
+                dict(zip(("key", "iri"), pair.rsplit(" ", 1), strict=True)) for pair in pairs
             ]
     return rows
 
 
 SOURCES = "(GROUP_CONCAT(DISTINCT ?key; separator='|') AS ?sources)"
-# each source as "KEY IRI": its key (S1…) and its address, for a link
+# each source as "KEY IRI": its key (S1…, which may hold spaces) and its address, for a link
 KEY = """OPTIONAL { ?g prov:wasDerivedFrom ?source_ . OPTIONAL { ?source_ skos:notation ?key_ }
                     BIND (CONCAT(COALESCE(?key_, "source"), " ", STR(?source_)) AS ?key) }"""
 
@@ -209,7 +209,7 @@ def _agreements(store: Store, ns: Namespaces, iri: str) -> list[dict]:
           ?agreement rdfs:label ?label .
           OPTIONAL {{ ?agreement pkg:model ?model . ?model skos:prefLabel ?modelLabel }}
           OPTIONAL {{ GRAPH ?g {{ ?agreement pkg:status ?concept }}
-                     ?concept skos:prefLabel ?status
+                     ?concept skos:prefLabel ?status .
                      ?g prov:wasDerivedFrom/dct:issued ?when
                      BIND (CONCAT(?status, " on ", STR(?when)) AS ?statusIn) }}
           OPTIONAL {{ ?event pkg:changedPolicy ?agreement ; dct:date ?signed }}
