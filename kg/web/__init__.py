@@ -59,12 +59,14 @@ def create_app(config: AppConfig | None = None) -> Flask:
         errors,
         graph_store,
         linked_data,
+        operations,
         pages,
         sparql,
     )
     from kg.web.svg import local_href
 
     errors.register(app)
+    operations.install(app)
     ns = config.settings.namespaces
     app.jinja_env.filters["local"] = lambda iri: local_href(iri, ns)
     app.jinja_env.filters["merge_page"] = lambda args, page: urlencode(args | {"page": page})
@@ -75,6 +77,7 @@ def create_app(config: AppConfig | None = None) -> Flask:
     app.register_blueprint(assertions.blueprint)
     app.register_blueprint(graph_store.blueprint)
     app.register_blueprint(contribute.blueprint)
+    app.register_blueprint(operations.blueprint)
     app.register_blueprint(linked_data.blueprint)  # last: it answers every other path
     return app
 

@@ -17,6 +17,7 @@ from kg.service.queries import ForbiddenQueryError
 from kg.service.runner import QueryTimeoutError
 from kg.service.updates import UnsupportedUpdateError
 from kg.store import QuerySyntaxError, StoreConflictError, StoreError, StoreLockedError
+from kg.web.operations import METRICS
 
 log = logging.getLogger("kg.web")
 
@@ -63,6 +64,8 @@ def register(app: Flask) -> None:
 
 def _handler(status: int, title: str):
     def handle(error: Exception) -> Response:
+        if isinstance(error, QueryTimeoutError):
+            METRICS.count("query_timeouts")
         headers = {"Retry-After": "5"} if status == 503 else None
         return problem(status, title, str(error), headers)
 

@@ -8,8 +8,10 @@ finish, gunicorn starts a fresh worker, and the runaway evaluation ends with the
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
+import sys
 from multiprocessing import get_context
 
 from gunicorn.app.base import BaseApplication
@@ -71,6 +73,14 @@ class Server(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self):
+        # one JSON line per request on standard output (see kg.web.operations)
+        access = logging.getLogger("kg.access")
+        if not access.handlers:
+            handler = logging.StreamHandler(sys.stdout)
+            handler.setFormatter(logging.Formatter("%(message)s"))
+            access.addHandler(handler)
+            access.setLevel(logging.INFO)
+            access.propagate = False
         # runs in each worker, after the fork: every worker opens the store itself
         return create_app(
             AppConfig(self.settings, open_store(self.settings), on_runaway=restart_this_worker)
