@@ -126,4 +126,4 @@ class progress_bar:
 
 
 # The commands, one module per kind of work (imported for their registration on `main`).
-from kg.cli import contribute, graph, serve  # noqa: E402, F401
+from kg.cli import admin, contribute, graph, serve  # noqa: E402, F401

@@ -19,6 +19,7 @@ from __future__ import annotations
 import fcntl
 import io
 import os
+import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -235,6 +236,37 @@ class EmbeddedStore:
 
     def clear(self) -> None:
         self._write(ox.Store.clear)
+
+    def backup(self, target: Path) -> None:
+        """A consistent copy of the database in ``target`` (a directory that must not exist),
+        taken under the write lock, so no write is half in it."""
+        if self.path is None:
+            raise StoreError("an in-memory store has nothing to back up")
+        if target.exists():
+            raise StoreError(f"{target} exists already: back up into a new directory")
+        self._write(lambda writer: writer.backup(str(target)))
+
+    def restore(self, backup: Path) -> None:
+        """Replaces the database with a backup (a directory made by ``backup``), under the
+        write lock; the store's earlier content is kept beside it, as ``*.before-restore``."""
+        if self.path is None or not (backup / "CURRENT").exists():
+            raise StoreError(f"{backup} is not a PolicyKG backup (no CURRENT file)")
+        with (self.path / LOCK_FILE).open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            kept = self.path.with_name(self.path.name + ".before-restore")
+            if kept.exists():
+                shutil.rmtree(kept)
+            shutil.copytree(backup, kept.with_name(self.path.name + ".restoring"))
+            for entry in self.path.iterdir():
+                if entry.name not in (LOCK_FILE, GENERATION_FILE):
+                    kept.mkdir(exist_ok=True)
+                    entry.rename(kept / entry.name)
+            staged = kept.with_name(self.path.name + ".restoring")
+            for entry in staged.iterdir():
+                entry.rename(self.path / entry.name)
+            staged.rmdir()
+            self._bump_generation()
+        ox.Store.read_only(str(self.path))  # it opens: the restore is usable
 
     def close(self) -> None:
         self._snapshot = None
