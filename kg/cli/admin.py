@@ -14,8 +14,10 @@ from kg.store.embedded import EmbeddedStore
 def _embedded(context: Context) -> EmbeddedStore:
     store = context.store
     if not isinstance(store, EmbeddedStore):
-        raise StoreError("backup and restore are for the embedded store; back up the remote "
-                         "server with its own tools")
+        raise StoreError(
+            "backup and restore are for the embedded store; back up the remote "
+            "server with its own tools"
+        )
     return store
 
 

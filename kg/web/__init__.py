@@ -59,6 +59,7 @@ def create_app(config: AppConfig | None = None) -> Flask:
         errors,
         graph_store,
         linked_data,
+        openapi,
         operations,
         pages,
         sparql,
@@ -78,6 +79,7 @@ def create_app(config: AppConfig | None = None) -> Flask:
     app.register_blueprint(graph_store.blueprint)
     app.register_blueprint(contribute.blueprint)
     app.register_blueprint(operations.blueprint)
+    app.register_blueprint(openapi.blueprint)
     app.register_blueprint(linked_data.blueprint)  # last: it answers every other path
     return app
 
