@@ -101,8 +101,6 @@ def parse_payload(body: bytes, fmt: ox.RdfFormat, ns: Namespaces) -> list[Triple
             (to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)) for q in quads
         )
     )
-    if not triples:
-        raise ContributionError("the contribution holds no triples")
     return triples
 
 
@@ -152,6 +150,8 @@ def contribute(
     validated again against the new graph (a few times) rather than committed blind.
     Raises ContributionError (unusable), RefusedError (violations), AlreadyContributedError,
     or StoreConflictError (the graph kept changing: nothing written)."""
+    if not triples:
+        raise ContributionError("the contribution holds no triples")
     for attempt in range(ATTEMPTS):
         try:
             return _contribute_once(store, ns, triples, contributor, source, dry_run)

@@ -77,7 +77,9 @@ def validate_change(
         extract.add(triple)
     # pySHACL takes IRIs as focus nodes: blank nodes (new ones, in a payload) are skolemized
     focus_iris = sorted({_skolem(node) for node in focus}, key=str)
-    return validate(extract.skolemize(basepath=SKOLEM), ns, focus_nodes=focus_iris)
+    # no prefixes bound: pySHACL would read an IRI such as <owl:x> as a CURIE (see validate)
+    data = extract.skolemize(new_graph=Graph(bind_namespaces="none"), basepath=SKOLEM)
+    return validate(data, ns, focus_nodes=focus_iris)
 
 
 def _skolem(node: Node) -> Node:

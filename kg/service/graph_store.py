@@ -41,7 +41,7 @@ def replace(store: Store, ns: Namespaces, graph: str | None, triples: list[Tripl
     old = set(graph_quads(store, _target(graph))) if not created else set()
     new = {(s, p, o, name) for s, p, o in triples}
     gated_change(store, ns, Change(new - old, old - new), generation=generation)
-    return created
+    return created and bool(new)  # an empty PUT leaves no graph behind
 
 
 def add(store: Store, ns: Namespaces, graph: str | None, triples: list[Triple]) -> bool:
@@ -49,7 +49,7 @@ def add(store: Store, ns: Namespaces, graph: str | None, triples: list[Triple]) 
     generation, created = store.generation, not exists(store, graph)
     name = None if graph is None else URIRef(graph)
     gated_change(store, ns, Change({(s, p, o, name) for s, p, o in triples}), generation=generation)
-    return created
+    return created and bool(triples)
 
 
 def drop(store: Store, ns: Namespaces, graph: str | None) -> ValidationReport:

@@ -116,10 +116,15 @@ def validate(
     # When only given nodes are validated (never ontology terms: see kg.service.gate), the
     # shapes of ontology terms, which find their targets by SPARQL over the whole data graph,
     # are left out.
-    options = {"focus_nodes": focus_nodes} if focus_nodes is not None else {}
+    # pySHACL expands a focus node outside http(s)/urn/file as a CURIE, and fails on anything
+    # but a string: strings, against a data graph without prefixes, stay the IRIs they are.
+    # In place, as the shapes hold no rules: nothing is written to ``data``, no copy is made.
+    options = (
+        {"focus_nodes": [str(node) for node in focus_nodes]} if focus_nodes is not None else {}
+    )
     shapes = shapes_graph(ns) if focus_nodes is None else _data_shapes_graph(ns)
     _conforms, report_graph, _text = pyshacl.validate(
-        data, shacl_graph=shapes, advanced=True, inference="none", **options
+        data, shacl_graph=shapes, advanced=True, inference="none", inplace=True, **options
     )
     compact = _compacter(ns)
     results = [

@@ -59,8 +59,6 @@ def create() -> Response:
         )
     except RefusedError as refused:
         return refusal(refused.report, str(refused))
-    except ContributionError as error:
-        raise BadRequest(str(error)) from None
     except (AlreadyContributedError, StoreConflictError) as error:
         raise Conflict(str(error)) from None
     if dry_run:

@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 
 from kg.formats import UnknownFormatError
 from kg.rdfio import ParseError
+from kg.service.contributions import ContributionError
 from kg.service.queries import ForbiddenQueryError
 from kg.service.runner import QueryTimeoutError
 from kg.service.updates import UnsupportedUpdateError
@@ -28,6 +29,7 @@ STATUS = [
     (UnknownFormatError, 400, "Unknown format"),
     (ForbiddenQueryError, 403, "Forbidden"),
     (UnsupportedUpdateError, 400, "Unsupported update"),
+    (ContributionError, 400, "Bad contribution"),
     (QueryTimeoutError, 503, "Query timeout"),
     (StoreConflictError, 409, "Conflict"),
     (StoreLockedError, 503, "Store busy"),

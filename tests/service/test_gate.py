@@ -161,3 +161,14 @@ def test_a_rule_across_nodes_is_caught_from_either_end(seed_store):
     )
     # the violation is the amendment's, though only the adoption changed
     assert [v.focus for v in report.violations] == ["event:2023-lvmpd-policy-amended"]
+
+
+@pytest.mark.parametrize("iri", ["A:", "owl:x", "pkg:statement"])
+def test_an_iri_that_looks_like_a_curie_is_validated_as_itself(seed_store, seed_graph, iri):
+    added = [(URIRef(iri), RDF.type, PKG.Statement)]  # a statement with no speaker, no text
+    changed = Graph()
+    for triple in [*seed_graph, *added]:
+        changed.add(triple)
+    incremental = validate_change(seed_store, NS, added)
+    assert not incremental.conforms
+    assert violations(incremental) == violations(validate(changed, NS))
