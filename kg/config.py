@@ -20,6 +20,8 @@ class Settings:
     tokens: str = ""  # name:token,name:token
     tokens_file: Path | None = None
     max_body: int = 10 * 1024 * 1024
+    write_rate: float = 60.0  # writes per minute per token, after a burst of 10; 0: no limit
+    max_result_bytes: int = 1024**3  # a query's serialized results; 0: no limit
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -34,6 +36,8 @@ class Settings:
             tokens=env.get("KG_TOKENS", ""),
             tokens_file=Path(env["KG_TOKENS_FILE"]) if env.get("KG_TOKENS_FILE") else None,
             max_body=int(env.get("KG_MAX_BODY", str(10 * 1024 * 1024))),
+            write_rate=float(env.get("KG_WRITE_RATE", "60")),
+            max_result_bytes=int(env.get("KG_MAX_RESULT_BYTES", str(1024**3))),
         )
 
     def with_overrides(self, **overrides: object) -> Settings:

@@ -122,7 +122,8 @@ def start_server(
         ],
         stdout=log.open("w"),
         stderr=subprocess.STDOUT,
-        env={**os.environ, "KG_TOKENS": TOKENS, **(env or {})},
+        # no write rate limit unless a test sets one: several tests write in bursts
+        env={**os.environ, "KG_TOKENS": TOKENS, "KG_WRITE_RATE": "0", **(env or {})},
     )
     server = LiveServer(f"http://127.0.0.1:{port}", store, process, log)
     deadline = time.monotonic() + 60

@@ -6,6 +6,10 @@ the channel under the deadline. A query still evaluating when its deadline passe
 *runaway*: the caller gets ``QueryTimeoutError`` and the runner calls ``on_runaway`` — the
 server uses it to restart the worker process gracefully, which is what ends the evaluation.
 A query cut while it is streaming stops at its next write and needs no restart.
+
+A result cut once its first bytes are sent — past its deadline or past ``max_bytes`` — ends
+with ``ResultCutError``: the server then drops the connection without ending the chunked body,
+so no client can take a cut result for a whole one.
 """
 
 from __future__ import annotations
@@ -30,6 +34,10 @@ _DONE = object()
 
 class QueryTimeoutError(Exception):
     """The query did not finish within the timeout."""
+
+
+class ResultCutError(Exception):
+    """A streaming result stopped before its end (timeout or size limit)."""
 
 
 class _Cancelled(Exception):
@@ -58,8 +66,10 @@ class QueryRunner:
         allowed_services: frozenset[str] = frozenset(),
         on_runaway: Callable[[], None] | None = None,
         cache_entries: int = 512,
+        max_bytes: int = 0,
     ) -> None:
         self.store, self.timeout, self.allowed_services = store, timeout, allowed_services
+        self.max_bytes = max_bytes  # of one query's results; 0: no limit
         self._on_runaway = on_runaway or (lambda: None)
         self._cache: OrderedDict[tuple, bytes] = OrderedDict()
         self._cache_entries = cache_entries
@@ -91,21 +101,27 @@ class QueryRunner:
                 return body
             head.append(item)
             size += len(item)
-        return self._stream(head, channel, deadline, cancel, producer)
+        return self._stream(head, channel, deadline, cancel, producer, self.max_bytes)
 
     def stream(self, write: Callable[[BinaryIO], None]) -> Iterator[bytes]:
         """What ``write`` writes, chunk by chunk, in constant memory and with no timeout (for
         dumps). The writing happens on a helper thread while the caller sends the chunks."""
         channel, cancel, producer = _start(write)
-        return self._stream([], channel, None, cancel, producer)
+        return self._stream([], channel, None, cancel, producer, 0)
 
-    def _stream(self, head, channel, deadline, cancel, producer) -> Iterator[bytes]:
+    def _stream(self, head, channel, deadline, cancel, producer, max_bytes) -> Iterator[bytes]:
+        sent = sum(map(len, head))
         try:
             yield from head
             while (item := self._take(channel, deadline, cancel, producer)) is not _DONE:
+                sent += len(item)
+                if max_bytes and sent > max_bytes:
+                    raise ResultCutError(
+                        f"the results passed the limit of {max_bytes} bytes and were cut"
+                    )
                 yield item
-        except QueryTimeoutError:
-            return  # the status line is sent: all that is left is to stop
+        except QueryTimeoutError as error:
+            raise ResultCutError(str(error)) from None
         finally:
             cancel.set()
 

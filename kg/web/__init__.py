@@ -17,6 +17,7 @@ from kg.service.runner import QueryRunner
 from kg.store import Store
 from kg.store.factory import open_store
 from kg.web.auth import Tokens
+from kg.web.ratelimit import WriteLimiter
 
 
 @dataclass
@@ -46,8 +47,10 @@ def create_app(config: AppConfig | None = None) -> Flask:
             timeout=config.settings.query_timeout,
             allowed_services=config.settings.allowed_services,
             on_runaway=config.on_runaway,
+            max_bytes=config.settings.max_result_bytes,
         ),
         tokens=Tokens.load(config.settings.tokens, config.settings.tokens_file),
+        write_limiter=WriteLimiter(config.settings.write_rate),
     )
     from urllib.parse import urlencode
 
@@ -92,6 +95,7 @@ class Context:
     store: Store
     runner: QueryRunner
     tokens: Tokens
+    write_limiter: WriteLimiter
 
 
 def current() -> Context:

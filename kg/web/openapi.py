@@ -67,8 +67,11 @@ def _errors(*codes: int) -> dict:
         413: "body too large",
         415: "unsupported media type",
         422: "refused by the validation gate, with the SHACL report",
+        429: "the token writes too fast: retry after the seconds in Retry-After",
         503: "query timeout, or the store is unavailable",
     }
+    if 401 in codes:  # whatever needs a token is a write, and writes are rate-limited
+        codes += (429,)
     return {str(code): _answer(names[code], JSON if code == 422 else TEXT) for code in codes}
 
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import math
 
 from flask import Response, request
 from werkzeug.datastructures import WWWAuthenticate
-from werkzeug.exceptions import Unauthorized, UnsupportedMediaType
+from werkzeug.exceptions import TooManyRequests, Unauthorized, UnsupportedMediaType
 
 from kg.service.contributions import PAYLOAD_FORMATS, parse_payload
 from kg.service.gate import Triple
@@ -18,7 +19,8 @@ RDF_BODIES = PAYLOAD_FORMATS
 
 
 def authorize() -> str:
-    """The name of the bearer token presented; 401 without a known one."""
+    """The name of the bearer token presented; 401 without a known one, 429 when it writes
+    faster than its rate allows."""
     tokens = current().tokens
     scheme, _, token = (request.headers.get("Authorization") or "").partition(" ")
     name = tokens.identify(token.strip()) if scheme.lower() == "bearer" and token else None
@@ -30,6 +32,12 @@ def authorize() -> str:
         )
         raise Unauthorized(
             reason, www_authenticate=WWWAuthenticate("bearer", {"realm": "PolicyKG"})
+        )
+    wait = current().write_limiter.wait(name)
+    if wait:
+        raise TooManyRequests(
+            f"token {name!r} writes faster than {current().settings.write_rate:g} per minute",
+            retry_after=math.ceil(wait),
         )
     return name
 
