@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import csv
+import io
 from collections import Counter
 
 import openpyxl
+import pyoxigraph as ox
 import pytest
 from rdflib import Literal, URIRef
 
@@ -224,3 +226,22 @@ def test_unmatched_agencies_are_kept_and_listed(store):
     assert all(row["reconciliation"] in ("unmatched", "ambiguous") for row in answer)
     ambiguous = [row for row in answer if row["reconciliation"] == "ambiguous"]
     assert all(len(row["candidates"].split()) > 1 for row in ambiguous)
+
+
+def test_importing_a_publication_again_changes_nothing():
+    store = EmbeddedStore()
+    loading.load_items(store, NS, loading.bundled_items(NS))
+    imports = [("fbi-lee", dataset_files()["fbi-lee"][0]), ("ice-287g", SHEETS[JULY])]
+    for kind, path in imports:
+        loading.import_dataset(store, NS, kind, path)
+    before = quads(store)
+    for kind, path in reversed(imports):  # the roster last: the sheet's agencies are its nodes
+        loading.import_dataset(store, NS, kind, path)
+    after = quads(store)
+    assert len(after) == len(before) and after == before
+
+
+def quads(store) -> set[bytes]:
+    output = io.BytesIO()
+    store.dump(output, ox.RdfFormat.N_QUADS)
+    return set(output.getvalue().splitlines())

@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
 import threading
-import time
 import urllib.parse
 from contextlib import suppress
 from http.client import HTTPConnection
@@ -305,40 +301,3 @@ def test_concurrent_contributions_all_land_or_get_409(live):
         assert triples in (0, 6)  # whole, in its own graph, or absent: never merged or split
         present += triples == 6
     assert present == landed
-
-
-def test_a_commit_killed_midway_leaves_it_whole_or_absent(tmp_path):
-    server = start_server(tmp_path / "store")
-    try:
-        before = count(server)
-        results: list[int] = []
-
-        def send() -> None:
-            with suppress(OSError):
-                results.append(post(server, statement("killed")).status)
-
-        sender = threading.Thread(target=send)
-        sender.start()
-        time.sleep(0.15)
-        for pid in _descendants(server.process.pid):
-            os.kill(pid, signal.SIGKILL)
-        server.process.kill()
-        server.process.wait(10)
-        sender.join(30)
-    finally:
-        server.stop()
-    restarted = start_server(tmp_path / "store")
-    try:
-        after = count(restarted)
-        assert after in (before, before + 6 + 9)  # the statement, its record, its contributor
-        admitted = ask(restarted, f"ASK {{ <{NS.iri('id/statement/killed')}> ?p ?o }}")
-        assert admitted == (after != before)
-    finally:
-        restarted.stop()
-
-
-def _descendants(pid: int) -> list[int]:
-    found = subprocess.run(
-        ["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True
-    ).stdout.split()
-    return [int(child) for child in found] + [g for c in found for g in _descendants(int(c))]

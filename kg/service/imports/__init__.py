@@ -1,8 +1,8 @@
 """Importing public datasets: each publication into a named graph of its own, described in the
 metadata graph, with its agencies reconciled to one node per agency.
 
-The importers build N-Quads and load them in one atomic bulk load: an import lands whole or not
-at all, and importing the same publication again replaces its graph.
+The importers build N-Quads and write them in one atomic step: an import lands whole or not at
+all, and importing the same publication again replaces its graph in the same step.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
-from pyoxigraph import RdfFormat
+import pyoxigraph as ox
 
 from kg.namespaces import Namespaces
 from kg.store import Store
@@ -129,10 +129,24 @@ def describe_publication(
 
 
 def replace_publication(store: Store, ns: Namespaces, graph: str, source: str, data: bytes) -> None:
-    """Drops an earlier import of the same publication, then loads this one in one bulk load
-    (atomic: the publication is there whole, or not at all)."""
-    if graph in store.graphs():
-        store.update(f"""DROP SILENT GRAPH <{graph}> ;
-            DELETE WHERE {{ GRAPH <{ns.meta_graph}> {{ <{graph}> ?p ?o }} }} ;
-            DELETE WHERE {{ GRAPH <{ns.meta_graph}> {{ <{source}> ?p ?o }} }}""")
-    store.load(data, RdfFormat.N_QUADS)
+    """Writes the publication: new, in one bulk load (the faster); in place of an earlier import
+    of it, in one update that drops the old and inserts the new, so that a crash between the
+    two cannot leave neither."""
+    if graph not in store.graphs():
+        store.load(data, ox.RdfFormat.N_QUADS)
+        return
+    store.update(f"""DROP SILENT GRAPH <{graph}> ;
+        DELETE WHERE {{ GRAPH <{ns.meta_graph}> {{ <{graph}> ?p ?o }} }} ;
+        DELETE WHERE {{ GRAPH <{ns.meta_graph}> {{ <{source}> ?p ?o }} }} ;
+        INSERT DATA {{ {_graph_blocks(data)} }}""")
+
+
+def _graph_blocks(data: bytes) -> str:
+    """N-Quads (all in named graphs) as the GRAPH blocks of an INSERT DATA."""
+    by_graph: dict[str, list[ox.Triple]] = {}
+    for quad in ox.parse(data, ox.RdfFormat.N_QUADS):
+        by_graph.setdefault(str(quad.graph_name), []).append(quad.triple)
+    return "\n".join(
+        f"GRAPH {name} {{ {ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode()} }}"
+        for name, triples in by_graph.items()
+    )

@@ -47,7 +47,9 @@ def import_roster(store: Store, ns: Namespaces, path: Path, *, year: str = "2025
     report = ImportReport(f"FBI Law Enforcement Employees {year} ({path.name})", graph)
     quads = Quads(graph)
     places = Places(store, ns, quads)
-    seed = agency_index(store, ns, with_ori=False)
+    # the roster matches the agencies the sources name, not those another import minted
+    imported = tuple(ns.iri(f"graph/{dataset}/") for dataset in ("fbi-lee", "ice-287g"))
+    seed = agency_index(store, ns, with_ori=False, excluded=imported)
     rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
     report.rows = len(rows)
     for row in rows:

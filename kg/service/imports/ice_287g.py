@@ -109,7 +109,7 @@ class Sheet:
     ) -> None:
         self.ns, self.quads, self.source, self.kind, self.report = ns, quads, source, kind, report
         self.places = Places(store, ns, quads)
-        self.agencies = agency_index(store, ns, with_ori=True)
+        self.agencies = agency_index(store, ns, with_ori=True, excluded=(quads.graph,))
         self.seen: set[str] = set()
 
     def row(self, cells) -> None:

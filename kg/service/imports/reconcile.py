@@ -10,6 +10,7 @@ kept, flagged, never dropped.
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from collections import defaultdict
@@ -106,25 +107,35 @@ class AgencyIndex:
         return ("ambiguous", sorted(exact)) if exact else ("unmatched", [])
 
 
-def agency_index(store: Store, ns: Namespaces, *, with_ori: bool) -> AgencyIndex:
+def outside(excluded: tuple[str, ...], pattern: str, name: str) -> str:
+    """``pattern`` matched in the graphs whose names start with none of ``excluded``. An import
+    reconciles against the graph as it is without its own publication, so that importing it
+    again finds what it found the first time."""
+    tests = " && ".join(f"!STRSTARTS(STR(?{name}), {json.dumps(prefix)})" for prefix in excluded)
+    return f"GRAPH ?{name} {{ {pattern} }} FILTER({tests})"
+
+
+def agency_index(
+    store: Store, ns: Namespaces, *, with_ori: bool, excluded: tuple[str, ...]
+) -> AgencyIndex:
     """The agencies that have an ORI (from the FBI roster), or those that have none yet (the
-    seed's), with their names, state and kind."""
-    ori = (
-        "FILTER EXISTS { ?agency pkg:ori ?ori }"
-        if with_ori
-        else "FILTER NOT EXISTS { ?agency pkg:ori ?ori }"
-    )
+    seed's), with their names, state and kind — as the graphs not ``excluded`` have them."""
+    has_ori = outside(excluded, "?agency pkg:ori ?ori", "g1")
+    ori = f"FILTER {'' if with_ori else 'NOT '}EXISTS {{ {has_ori} }}"
     rows = select_rows(
         store,
         ns,
         f"""
         SELECT DISTINCT ?agency ?name ?code ?class WHERE {{
-          ?agency a ?class . ?class rdfs:subClassOf* pkg:LawEnforcementAgency .
+          ?class rdfs:subClassOf* pkg:LawEnforcementAgency .
+          {outside(excluded, "?agency a ?class", "g2")}
           {ori}
-          {{ ?agency pkg:state/pkg:stateCode ?code }} UNION
-          {{ ?agency pkg:jurisdiction/schema:containedInPlace*/pkg:stateCode ?code }}
-          {{ ?agency rdfs:label|schema:alternateName ?name }} UNION
-          {{ ?agency pkg:jurisdiction/rdfs:label ?name }}
+          {{ {outside(excluded, "?agency pkg:state ?state", "g3")} ?state pkg:stateCode ?code }}
+          UNION {{ {outside(excluded, "?agency pkg:jurisdiction ?place", "g4")}
+                   ?place schema:containedInPlace*/pkg:stateCode ?code }}
+          {{ {outside(excluded, "?agency rdfs:label|schema:alternateName ?name", "g5")} }}
+          UNION {{ {outside(excluded, "?agency pkg:jurisdiction ?where", "g6")}
+                   ?where rdfs:label ?name }}
         }}""",
     )
     names: dict[tuple[str, str, str], set[str]] = defaultdict(set)
@@ -135,32 +146,38 @@ def agency_index(store: Store, ns: Namespaces, *, with_ori: bool) -> AgencyIndex
     )
 
 
-def state_nodes(store: Store, ns: Namespaces) -> dict[str, str]:
-    """The graph's states, by code."""
+def state_nodes(store: Store, ns: Namespaces, excluded: tuple[str, ...]) -> dict[str, str]:
+    """The states described outside the ``excluded`` graphs, by code."""
     rows = select_rows(
-        store, ns, "SELECT ?state ?code WHERE { ?state a pkg:State ; pkg:stateCode ?code }"
+        store,
+        ns,
+        f"SELECT ?state ?code WHERE {{ {outside(excluded, '?state a pkg:State', 'g')} "
+        "?state pkg:stateCode ?code }",
     )
     return {row["code"]: row["state"] for row in rows}
 
 
-def county_nodes(store: Store, ns: Namespaces) -> dict[tuple[str, str], str]:
-    """The graph's counties, by state code and core name."""
+def county_nodes(
+    store: Store, ns: Namespaces, excluded: tuple[str, ...]
+) -> dict[tuple[str, str], str]:
+    """The counties described outside the ``excluded`` graphs, by state code and core name."""
     rows = select_rows(
         store,
         ns,
-        """SELECT ?county ?label ?code WHERE {
-        ?county a pkg:County ; rdfs:label ?label ; schema:containedInPlace/pkg:stateCode ?code }""",
+        f"""SELECT ?county ?label ?code WHERE {{ {outside(excluded, "?county a pkg:County", "g")}
+        ?county rdfs:label ?label ; schema:containedInPlace/pkg:stateCode ?code }}""",
     )
     return {(row["code"], core_name(row["label"])): row["county"] for row in rows}
 
 
 class Places:
-    """States and counties: those of the graph, or new ones, described in the import's graph."""
+    """States and counties: those of the graph, or new ones, described in the import's graph
+    (which is left out of what is known: it is about to be replaced)."""
 
     def __init__(self, store: Store, ns: Namespaces, quads: Quads) -> None:
         self._ns, self._quads = ns, quads
-        self._states = state_nodes(store, ns)
-        self._counties = county_nodes(store, ns)
+        self._states = state_nodes(store, ns, (quads.graph,))
+        self._counties = county_nodes(store, ns, (quads.graph,))
         self._written = set(self._states.values()) | set(self._counties.values())  # known
 
     def state(self, code: str) -> str:
