@@ -109,30 +109,45 @@ KEY = """OPTIONAL { ?g prov:wasDerivedFrom ?source_ . OPTIONAL { ?source_ skos:n
                     BIND (CONCAT(COALESCE(?key_, "source"), " ", STR(?source_)) AS ?key) }"""
 
 
-def _statements_by(store: Store, ns: Namespaces, speakers: str) -> list[dict]:
+def _iris(store: Store, ns: Namespaces, sparql: str) -> list[str]:
+    """The IRIs in the first column of a SELECT."""
+    return [next(iter(row.values())) for row in select_rows(store, ns, sparql)]
+
+
+def _values(variable: str, iris: list[str]) -> str:
+    """A VALUES block. Placed inside a GRAPH block, it lets the store start from these few
+    nodes: joined from outside, the GRAPH pattern is evaluated for every node first."""
+    return f"VALUES ?{variable} {{ {' '.join(f'<{iri}>' for iri in iris)} }}"
+
+
+def _statements_by(store: Store, ns: Namespaces, speakers: list[str]) -> list[dict]:
+    if not speakers:
+        return []
     return _rows(
         store,
         ns,
         f"""
         SELECT ?statement ?text ?date ?speaker ?speakerLabel ?class {SOURCES} WHERE {{
-          {speakers}
-          GRAPH ?g {{ ?statement pkg:speaker ?speaker ; schema:text ?text }} {KEY}
+          GRAPH ?g {{ {_values("speaker", speakers)}
+                      ?statement pkg:speaker ?speaker ; schema:text ?text }} {KEY}
           ?statement a ?class . FILTER (?class IN (pkg:Quote, pkg:Paraphrase))
           OPTIONAL {{ ?statement dct:date ?date }} ?speaker rdfs:label ?speakerLabel .
         }} GROUP BY ?statement ?text ?date ?speaker ?speakerLabel ?class ORDER BY ?date""",
     )
 
 
-def _provisions(store: Store, ns: Namespaces, policies: str) -> list[dict]:
+def _provisions(store: Store, ns: Namespaces, policies: list[str]) -> list[dict]:
+    if not policies:
+        return []
     rows = _rows(
         store,
         ns,
         f"""
         SELECT ?policy ?policyLabel ?policyType ?link ?provision ?provisionLabel ?action
                ?condition ?exception {SOURCES} WHERE {{
-          {policies}
-          VALUES ?link {{ odrl:prohibition odrl:permission odrl:obligation }}
-          GRAPH ?g {{ ?policy ?link ?provision }} {KEY}
+          GRAPH ?g {{ {_values("policy", policies)}
+                      VALUES ?link {{ odrl:prohibition odrl:permission odrl:obligation }}
+                      ?policy ?link ?provision }} {KEY}
           ?policy rdfs:label ?policyLabel ; a ?policyType .
           ?policyType rdfs:subClassOf pkg:Policy .
           ?provision rdfs:label ?provisionLabel .
@@ -180,19 +195,24 @@ def _organization(store: Store, ns: Namespaces, iri: str) -> dict[str, list[dict
           OPTIONAL {{ ?tenure schema:startDate ?start }} OPTIONAL {{ ?tenure schema:endDate ?end }}
         }} GROUP BY ?person ?personLabel ?post ?postLabel ?role ?start ?end ORDER BY ?start""",
     )
-    policies = _group_policies(_provisions(store, ns, f"?policy pkg:issuedBy <{iri}> ."))
+    issued = _iris(store, ns, f"SELECT DISTINCT ?policy WHERE {{ ?policy pkg:issuedBy <{iri}> }}")
+    policies = _group_policies(_provisions(store, ns, issued))
     return {
         "heads": heads,
         "policies": policies,
         "agreements": _agreements(store, ns, iri),
-        "statements": _statements_by(
-            store,
-            ns,
-            f"""
-            {{ BIND (<{iri}> AS ?speaker) }} UNION {{ ?speaker org:headOf <{iri}> }}
-            UNION {{ ?tenure org:organization <{iri}> ; org:member ?speaker }}""",
-        ),
+        "statements": _statements_by(store, ns, [iri, *_people_of(store, ns, iri)]),
     }
+
+
+def _people_of(store: Store, ns: Namespaces, iri: str) -> list[str]:
+    """Who heads the organization, or held a post in it."""
+    return _iris(
+        store,
+        ns,
+        f"""SELECT DISTINCT ?person WHERE {{ {{ ?person org:headOf <{iri}> }}
+            UNION {{ ?tenure org:organization <{iri}> ; org:member ?person }} }}""",
+    )
 
 
 def _agreements(store: Store, ns: Namespaces, iri: str) -> list[dict]:
@@ -247,7 +267,7 @@ def _person(store: Store, ns: Namespaces, iri: str) -> dict[str, list[dict]]:
         }} GROUP BY ?organization ?organizationLabel ?post ?postLabel ?role ?start ?end
         ORDER BY ?start""",
     )
-    return {"posts": posts, "statements": _statements_by(store, ns, f"BIND (<{iri}> AS ?speaker)")}
+    return {"posts": posts, "statements": _statements_by(store, ns, [iri])}
 
 
 def _policy(store: Store, ns: Namespaces, iri: str) -> dict[str, list[dict]]:
@@ -262,7 +282,7 @@ def _policy(store: Store, ns: Namespaces, iri: str) -> dict[str, list[dict]]:
           OPTIONAL {{ ?event dct:date ?date }}
         }} GROUP BY ?event ?label ?date ?kind ORDER BY ?date""",
     )
-    policies = _group_policies(_provisions(store, ns, f"BIND (<{iri}> AS ?policy)"))
+    policies = _group_policies(_provisions(store, ns, [iri]))
     return {"timeline": timeline, "policies": policies}
 
 
