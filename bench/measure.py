@@ -77,12 +77,20 @@ def save(name: str, figures: dict) -> None:
 
 
 class Server:
-    def __init__(self, name: str, command: list[str], url: str, env: dict | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        command: list[str],
+        url: str,
+        env: dict | None = None,
+        log: Path | None = None,
+    ) -> None:
         self.name, self.url = name, url
+        output = log.open("wb") if log else subprocess.DEVNULL  # the server's own log, if kept
         self.process = subprocess.Popen(
             command,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT if log else subprocess.DEVNULL,
             env={**os.environ, **(env or {})},
         )
         deadline = time.monotonic() + 120

@@ -28,6 +28,7 @@ from kg.namespaces import Namespaces
 from kg.service.describe import to_rdflib
 from kg.service.gate import validate_change
 from kg.service.queries import check_allowed, code_only
+from kg.service.rdflib_sparql import PARSER_LOCK
 from kg.service.validation import ValidationReport
 from kg.store import DEFAULT_GRAPH, QuerySyntaxError, Store
 
@@ -99,7 +100,8 @@ def effect(store: Store, ns: Namespaces, sparql: str) -> Change:
 def translated_effect(store: Store, ns: Namespaces, sparql: str) -> Change:
     """What any update would do, read from rdflib's algebra of it."""
     try:
-        operations = translateUpdate(parseUpdate(sparql), base=ns.base).algebra
+        with PARSER_LOCK:
+            operations = translateUpdate(parseUpdate(sparql), base=ns.base).algebra
     except Exception as error:  # rdflib raises pyparsing's and its own exceptions
         raise QuerySyntaxError(f"malformed update: {error}") from None
     wheres = _where_clauses(sparql)

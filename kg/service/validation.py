@@ -14,6 +14,7 @@ from rdflib.term import Node
 
 from kg.namespaces import Namespaces
 from kg.resources import shape_files
+from kg.service.rdflib_sparql import PARSER_LOCK
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 SEVERITY_ORDER = {"Violation": 0, "Warning": 1, "Info": 2}
@@ -123,9 +124,10 @@ def validate(
         {"focus_nodes": [str(node) for node in focus_nodes]} if focus_nodes is not None else {}
     )
     shapes = shapes_graph(ns) if focus_nodes is None else _data_shapes_graph(ns)
-    _conforms, report_graph, _text = pyshacl.validate(
-        data, shacl_graph=shapes, advanced=True, inference="none", inplace=True, **options
-    )
+    with PARSER_LOCK:  # pySHACL parses its SPARQL constraints with rdflib on every run
+        _conforms, report_graph, _text = pyshacl.validate(
+            data, shacl_graph=shapes, advanced=True, inference="none", inplace=True, **options
+        )
     compact = _compacter(ns)
     results = [
         _result(report_graph, node, compact)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import urllib.parse
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from http.client import HTTPConnection
 
@@ -301,3 +302,27 @@ def test_concurrent_contributions_all_land_or_get_409(live):
         assert triples in (0, 6)  # whole, in its own graph, or absent: never merged or split
         present += triples == 6
     assert present == landed
+
+
+def test_contributions_validated_at_once_on_a_fresh_server_each_get_their_verdict(
+    tmp_path_factory,
+):
+    # rdflib's SPARQL parser, which pySHACL's SPARQL constraints use, is not thread-safe
+    # (RDFLib/rdflib#1282): a fresh worker's threads validating at once used to answer 500
+    fresh = start_server(tmp_path_factory.mktemp("parallel") / "store")
+    try:
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            answers = list(
+                pool.map(
+                    lambda i: post(fresh, statement(f"parallel-{i}", date="2999-01-01")),
+                    range(32),
+                )
+            )
+        assert [answer.status for answer in answers] == [422] * 32
+        messages = {
+            tuple(sorted(r["message"] for r in json.loads(answer.body)["results"]))
+            for answer in answers
+        }
+        assert len(messages) == 1 and "after the source" in str(messages)
+    finally:
+        fresh.stop()

@@ -1,0 +1,326 @@
+"""A bounded load test on loopback: 32 clients for 60 s on the 1 M-triple synthetic graph.
+
+    python bench/loadtest.py [--agencies 20000] [--seconds 60] [--timeout 5]
+
+Needs wrk (Debian: apt-get install wrk) and, for the peer, the `oxigraph` command
+(pip install oxigraph). Against `kg serve` (2 workers of 8 threads), at the same time:
+- 16 clients look up one of the 20,000 agencies' triples by SPARQL (wrk);
+- 8 clients fetch agency pages as HTML (wrk);
+- 6 clients run named queries (wrk);
+- 2 clients contribute a new statement each, one every half second (through the gate);
+- a third of the way in, 10 runaway queries are fired at once: each must be cut at the timeout
+  (503) while the rest of the traffic is served.
+It prints each kind's p50/p99 latency and errors, the runaway queries' fate, and the server's
+memory in the first and the last 20 s. The lookups are then run alone against
+`oxigraph serve-read-only` on the same data, for a peer's latency at the same concurrency.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+from measure import Server, synthetic, table
+
+from kg.namespaces import Namespaces
+from kg.service.queries import named_query
+
+BASE = "https://w3id.org/policykg/"
+TOKEN = "load-test-token"
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . FILTER(?c != ?f) }"
+# The named queries that answer a question; the whole-graph reports (agency-heads, statements,
+# policy-history: 20,000 rows each here) take 3-6 s alone in Oxigraph and are left out of the mix.
+NAMED = [
+    "cooperation-with-ice",
+    "federal-actions-2025-01",
+    "stance-vs-agreements",
+    "status-only-detention-bans",
+]
+# wrk picks one of the paths at random for each request
+WRK_SCRIPT = """
+local paths = {%s}
+request = function()
+  return wrk.format("GET", paths[math.random(#paths)], {["Accept"] = "%s"})
+end
+"""
+
+
+def sparql_path(endpoint: str, query: str) -> str:
+    return f"{endpoint}?" + urllib.parse.urlencode({"query": query})
+
+
+def lookup_paths(endpoint: str, agencies: int) -> list[str]:
+    query = "SELECT ?p ?o WHERE { <%sid/agency/synth-%d> ?p ?o }"
+    return [sparql_path(endpoint, query % (BASE, i)) for i in range(0, agencies, 7)]
+
+
+def wrk_run(
+    url: str, paths: list[str], accept: str, clients: int, seconds: int, scratch: Path
+) -> subprocess.Popen:
+    script = scratch / f"wrk-{len(list(scratch.iterdir()))}.lua"
+    script.write_text(WRK_SCRIPT % (", ".join(json.dumps(p) for p in paths), accept))
+    threads = min(2, clients)
+    command = [
+        "wrk",
+        f"-t{threads}",
+        f"-c{clients}",
+        f"-d{seconds}s",
+        "--latency",
+        "--timeout",
+        "30s",
+        "-s",
+    ]
+    return subprocess.Popen(
+        [*command, str(script), url], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+
+
+def wrk_figures(process: subprocess.Popen) -> dict[str, float]:
+    output, _ = process.communicate()
+
+    def millis(label: str) -> float:
+        value, unit = re.search(rf"{label}\s+([\d.]+)(us|ms|s)\b", output).groups()
+        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    sockets = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+    )
+    return {
+        "requests": float(re.search(r"(\d+) requests in", output).group(1)),
+        "p50 ms": millis("50%"),
+        "p99 ms": millis("99%"),
+        "non-2xx": float(non_2xx.group(1) if non_2xx else 0),
+        "socket errors": float(sum(int(n) for n in sockets.groups()) if sockets else 0),
+    }
+
+
+class Contributor(threading.Thread):
+    """Contributes a new statement every half second until stopped."""
+
+    def __init__(self, url: str, name: str, agencies: int) -> None:
+        super().__init__(daemon=True)
+        self.url, self.name, self.agencies = url, name, agencies
+        self.times: list[float] = []
+        self.errors: list[str] = []
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        n = 0
+        while not self.stopping.wait(0.5):
+            n += 1
+            head = f"{BASE}id/person/synth-head-{(n * 37) % self.agencies}"
+            body = f"""<{BASE}id/statement/load-{self.name}-{n}> a <{BASE}ontology#Quote> ;
+  <http://www.w3.org/2000/01/rdf-schema#label> "Load test {self.name} {n}"@en ;
+  <https://schema.org/text> "Words said under load, {n}."@en ;
+  <{BASE}ontology#speaker> <{head}> ;
+  <http://purl.org/dc/terms/date> "2025-02-01"^^<http://www.w3.org/2001/XMLSchema#date> ;
+  <{BASE}ontology#reportedBy> <{BASE}id/source/synth-{n % 100}> ."""
+            request = urllib.request.Request(
+                f"{self.url}/assertions?source={BASE}id/source/synth-{n % 100}",
+                data=body.encode(),
+                method="POST",
+                headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "text/turtle"},
+            )
+            started = time.perf_counter()
+            try:
+                with urllib.request.urlopen(request, timeout=60) as response:
+                    response.read()
+            except (urllib.error.HTTPError, OSError) as error:
+                self.errors.append(str(error))
+                continue
+            self.times.append((time.perf_counter() - started) * 1000)
+
+
+def runaway(url: str, results: list, index: int) -> None:
+    started = time.perf_counter()
+    try:
+        with urllib.request.urlopen(sparql_path(f"{url}/sparql", RUNAWAY), timeout=120) as got:
+            status = got.status
+    except urllib.error.HTTPError as error:
+        status = error.code
+    except OSError:
+        status = 0
+    results[index] = (status, time.perf_counter() - started)
+
+
+def memory_sampler(server: Server, samples: list, stopping: threading.Event) -> None:
+    while not stopping.wait(1.0):
+        try:
+            samples.append((time.monotonic(), server.rss_mb()))
+        except (FileNotFoundError, AttributeError):  # a worker was being replaced
+            continue
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--agencies", type=int, default=20_000)
+    parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--timeout", type=float, default=5.0, help="KG_QUERY_TIMEOUT")
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is needed: apt-get install wrk")
+    data = synthetic(args.agencies)
+    scratch = Path(tempfile.mkdtemp(prefix="kg-loadtest-"))
+    kg = [sys.executable, "-m", "kg", "--quiet", "--store", str(scratch / "kg")]
+    subprocess.run([*kg, "load", "--seed-only"], check=True)
+    subprocess.run([*kg, "load", str(data)], check=True)
+    env = {
+        "KG_TOKENS": f"load-a:{TOKEN}",
+        "KG_QUERY_TIMEOUT": str(args.timeout),
+        "KG_WRITE_RATE": "0",
+    }
+    log = Path(__file__).parent / "out" / "loadtest-server.log"
+    server = Server(
+        "kg serve", [*kg, "serve", "--port", "18090"], "http://127.0.0.1:18090/sparql", env, log
+    )
+    root = "http://127.0.0.1:18090"
+    named = [named_query(name).text(Namespaces()) for name in NAMED]
+    pages = [f"/id/agency/synth-{i}" for i in range(0, args.agencies, 11)]
+    samples: list[tuple[float, float]] = []
+    stopping = threading.Event()
+    try:
+        started = time.monotonic()
+        threading.Thread(
+            target=memory_sampler, args=(server, samples, stopping), daemon=True
+        ).start()
+        loads = {
+            "SPARQL lookups (16 clients)": wrk_run(
+                root,
+                lookup_paths("/sparql", args.agencies),
+                "application/sparql-results+json",
+                16,
+                args.seconds,
+                scratch,
+            ),
+            "agency pages (8 clients)": wrk_run(root, pages, "text/html", 8, args.seconds, scratch),
+            "named queries (6 clients)": wrk_run(
+                root,
+                [sparql_path("/sparql", q) for q in named],
+                "application/sparql-results+json",
+                6,
+                args.seconds,
+                scratch,
+            ),
+        }
+        contributors = [Contributor(root, name, args.agencies) for name in ("one", "two")]
+        for contributor in contributors:
+            contributor.start()
+        time.sleep(args.seconds / 3)
+        runaways: list = [None] * 10
+        fired = [threading.Thread(target=runaway, args=(root, runaways, i)) for i in range(10)]
+        for thread in fired:
+            thread.start()
+        figures = {label: wrk_figures(process) for label, process in loads.items()}
+        for contributor in contributors:
+            contributor.stopping.set()
+            contributor.join(60)
+        for thread in fired:
+            thread.join(120)
+        stopping.set()
+        elapsed = time.monotonic() - started
+    finally:
+        server.stop()
+    times = [t for c in contributors for t in c.times]
+    figures["contributions (2 clients)"] = {
+        "requests": float(len(times)),
+        "p50 ms": statistics.median(times) if times else 0.0,
+        "p99 ms": percentile(times, 0.99),
+        "non-2xx": float(sum(len(c.errors) for c in contributors)),
+        "socket errors": 0.0,
+    }
+    for error in sorted({e for c in contributors for e in c.errors}):
+        print(f"contribution refused: {error}", file=sys.stderr)
+    peer = peer_lookups(data, scratch, min(args.seconds, 20))
+    shutil.rmtree(scratch, ignore_errors=True)
+    report(args, figures, runaways, samples, started, elapsed, peer)
+
+
+def peer_lookups(data: Path, scratch: Path, seconds: int) -> dict[str, float] | None:
+    """The same lookups, alone, against `oxigraph serve-read-only`."""
+    oxigraph = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
+    if not Path(oxigraph).exists():
+        return None
+    location = scratch / "ox"
+    subprocess.run(
+        [oxigraph, "load", "--location", str(location), "--file", str(data)],
+        check=True,
+        capture_output=True,
+    )
+    command = [
+        oxigraph,
+        "serve-read-only",
+        "--location",
+        str(location),
+        "--bind",
+        "127.0.0.1:18091",
+        "--union-default-graph",
+    ]
+    server = Server("oxigraph", command, "http://127.0.0.1:18091/query")
+    try:
+        paths = lookup_paths("/query", 20_000)
+        process = wrk_run(
+            "http://127.0.0.1:18091", paths, "application/sparql-results+json", 16, seconds, scratch
+        )
+        return wrk_figures(process)
+    finally:
+        server.stop()
+
+
+def report(args, figures, runaways, samples, started, elapsed, peer) -> None:
+    if peer:
+        figures = {**figures, "oxigraph: SPARQL lookups alone (16 clients)": peer}
+    columns = ["requests", "p50 ms", "p99 ms", "non-2xx", "socket errors"]
+    rows = [
+        [
+            label,
+            *(f"{f[c]:,.1f}" if "ms" in c else f"{f[c]:,.0f}" for c in columns),
+        ]
+        for label, f in figures.items()
+    ]
+    print(
+        f"Load test: {args.seconds} s, 32 clients, {args.agencies:,} synthetic agencies, loopback\n"
+    )
+    print(table(["traffic", *columns], rows))
+    if peer:
+        ours = figures["SPARQL lookups (16 clients)"]
+        print(
+            "\nLookups under the mixed load vs Oxigraph's alone: "
+            f"p50 {ours['p50 ms'] / peer['p50 ms']:.2f}x, "
+            f"p99 {ours['p99 ms'] / peer['p99 ms']:.2f}x"
+        )
+    cut = [r for r in runaways if r and r[0] == 503]
+    slowest = max((r[1] for r in runaways if r), default=0.0)
+    print(
+        f"\nRunaway queries: {len(cut)} of 10 cut with 503 (timeout {args.timeout:g} s; "
+        f"slowest answer {slowest:.1f} s)"
+    )
+    first = [mb for at, mb in samples if at - started <= 20]
+    last = [mb for at, mb in samples if at - started >= elapsed - 20]
+    if first and last:
+        print(
+            f"Server memory (all processes): first 20 s median {statistics.median(first):,.0f} MB, "
+            f"last 20 s median {statistics.median(last):,.0f} MB, "
+            f"peak {max(mb for _at, mb in samples):,.0f} MB"
+        )
+
+
+if __name__ == "__main__":
+    main()
