@@ -4,15 +4,16 @@
 
 Needs wrk (Debian: apt-get install wrk) and, for the peer, the `oxigraph` command
 (pip install oxigraph). Against `kg serve` (2 workers of 8 threads), at the same time:
-- 16 clients look up one of the 20,000 agencies' triples by SPARQL (wrk);
-- 8 clients fetch agency pages as HTML (wrk);
-- 6 clients run named queries (wrk);
-- 2 clients contribute a new statement each, one every half second (through the gate);
+- 16 clients look up one of the 20,000 agencies' triples by SPARQL (wrk, no pause);
+- 8 clients fetch agency pages as HTML (wrk, no pause);
+- 6 clients run the named queries in turn, pausing --named-pause s after each answer;
+- 2 clients contribute a new statement each (through the gate), --contribution-pause s apart;
 - a third of the way in, 10 runaway queries are fired at once: each must be cut at the timeout
   (503) while the rest of the traffic is served.
 It prints each kind's p50/p99 latency and errors, the runaway queries' fate, and the server's
 memory in the first and the last 20 s. The lookups are then run alone against
 `oxigraph serve-read-only` on the same data, for a peer's latency at the same concurrency.
+The server's log is kept in bench/out/loadtest-server.log.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 from measure import Server, synthetic, table
@@ -107,41 +109,76 @@ def wrk_figures(process: subprocess.Popen) -> dict[str, float]:
     }
 
 
-class Contributor(threading.Thread):
-    """Contributes a new statement every half second until stopped."""
+class PacedClient(threading.Thread):
+    """Sends ``request_for(n)`` for n = 1, 2, … and waits ``pause`` seconds after each answer
+    (a person's pace, where wrk's clients send the next request at once)."""
 
-    def __init__(self, url: str, name: str, agencies: int) -> None:
+    def __init__(self, request_for: Callable[[int], urllib.request.Request], pause: float):
         super().__init__(daemon=True)
-        self.url, self.name, self.agencies = url, name, agencies
+        self.request_for, self.pause = request_for, pause
         self.times: list[float] = []
         self.errors: list[str] = []
         self.stopping = threading.Event()
 
     def run(self) -> None:
         n = 0
-        while not self.stopping.wait(0.5):
+        while not self.stopping.wait(self.pause):
             n += 1
-            head = f"{BASE}id/person/synth-head-{(n * 37) % self.agencies}"
-            body = f"""<{BASE}id/statement/load-{self.name}-{n}> a <{BASE}ontology#Quote> ;
-  <http://www.w3.org/2000/01/rdf-schema#label> "Load test {self.name} {n}"@en ;
-  <https://schema.org/text> "Words said under load, {n}."@en ;
-  <{BASE}ontology#speaker> <{head}> ;
-  <http://purl.org/dc/terms/date> "2025-02-01"^^<http://www.w3.org/2001/XMLSchema#date> ;
-  <{BASE}ontology#reportedBy> <{BASE}id/source/synth-{n % 100}> ."""
-            request = urllib.request.Request(
-                f"{self.url}/assertions?source={BASE}id/source/synth-{n % 100}",
-                data=body.encode(),
-                method="POST",
-                headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "text/turtle"},
-            )
             started = time.perf_counter()
             try:
-                with urllib.request.urlopen(request, timeout=60) as response:
+                with urllib.request.urlopen(self.request_for(n), timeout=60) as response:
                     response.read()
             except (urllib.error.HTTPError, OSError) as error:
                 self.errors.append(str(error))
                 continue
             self.times.append((time.perf_counter() - started) * 1000)
+
+
+def contribution(url: str, name: str, agencies: int) -> Callable[[int], urllib.request.Request]:
+    """The n-th new statement of contributor ``name``, by one of the synthetic sheriffs."""
+
+    def request_for(n: int) -> urllib.request.Request:
+        head = f"{BASE}id/person/synth-head-{(n * 37) % agencies}"
+        body = f"""<{BASE}id/statement/load-{name}-{n}> a <{BASE}ontology#Quote> ;
+  <http://www.w3.org/2000/01/rdf-schema#label> "Load test {name} {n}"@en ;
+  <https://schema.org/text> "Words said under load, {n}."@en ;
+  <{BASE}ontology#speaker> <{head}> ;
+  <http://purl.org/dc/terms/date> "2025-02-01"^^<http://www.w3.org/2001/XMLSchema#date> ;
+  <{BASE}ontology#reportedBy> <{BASE}id/source/synth-{n % 100}> ."""
+        return urllib.request.Request(
+            f"{url}/assertions?source={BASE}id/source/synth-{n % 100}",
+            data=body.encode(),
+            method="POST",
+            headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "text/turtle"},
+        )
+
+    return request_for
+
+
+def named_queries(url: str, first: int) -> Callable[[int], urllib.request.Request]:
+    """The named queries in turn, starting from the ``first``."""
+    texts = [named_query(name).text(Namespaces()) for name in NAMED]
+
+    def request_for(n: int) -> urllib.request.Request:
+        path = sparql_path("/sparql", texts[(first + n) % len(texts)])
+        return urllib.request.Request(
+            url + path, headers={"Accept": "application/sparql-results+json"}
+        )
+
+    return request_for
+
+
+def paced_figures(clients: list[PacedClient]) -> dict[str, float]:
+    times = [t for client in clients for t in client.times]
+    for error in sorted({e for client in clients for e in client.errors}):
+        print(f"refused: {error}", file=sys.stderr)
+    return {
+        "requests": float(len(times)),
+        "p50 ms": statistics.median(times) if times else 0.0,
+        "p99 ms": percentile(times, 0.99),
+        "non-2xx": float(sum(len(client.errors) for client in clients)),
+        "socket errors": 0.0,
+    }
 
 
 def runaway(url: str, results: list, index: int) -> None:
@@ -174,6 +211,10 @@ def main() -> None:
     parser.add_argument("--agencies", type=int, default=20_000)
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--timeout", type=float, default=5.0, help="KG_QUERY_TIMEOUT")
+    parser.add_argument("--named-pause", type=float, default=2.0, help="seconds between queries")
+    parser.add_argument(
+        "--contribution-pause", type=float, default=1.0, help="seconds between contributions"
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed: apt-get install wrk")
@@ -192,7 +233,6 @@ def main() -> None:
         "kg serve", [*kg, "serve", "--port", "18090"], "http://127.0.0.1:18090/sparql", env, log
     )
     root = "http://127.0.0.1:18090"
-    named = [named_query(name).text(Namespaces()) for name in NAMED]
     pages = [f"/id/agency/synth-{i}" for i in range(0, args.agencies, 11)]
     samples: list[tuple[float, float]] = []
     stopping = threading.Event()
@@ -211,43 +251,34 @@ def main() -> None:
                 scratch,
             ),
             "agency pages (8 clients)": wrk_run(root, pages, "text/html", 8, args.seconds, scratch),
-            "named queries (6 clients)": wrk_run(
-                root,
-                [sparql_path("/sparql", q) for q in named],
-                "application/sparql-results+json",
-                6,
-                args.seconds,
-                scratch,
-            ),
         }
-        contributors = [Contributor(root, name, args.agencies) for name in ("one", "two")]
-        for contributor in contributors:
-            contributor.start()
+        paced = {
+            f"named queries (6 clients, {args.named_pause:g} s apart)": [
+                PacedClient(named_queries(root, first), args.named_pause) for first in range(6)
+            ],
+            f"contributions (2 clients, {args.contribution_pause:g} s apart)": [
+                PacedClient(contribution(root, name, args.agencies), args.contribution_pause)
+                for name in ("one", "two")
+            ],
+        }
+        for client in (client for clients in paced.values() for client in clients):
+            client.start()
         time.sleep(args.seconds / 3)
         runaways: list = [None] * 10
         fired = [threading.Thread(target=runaway, args=(root, runaways, i)) for i in range(10)]
         for thread in fired:
             thread.start()
         figures = {label: wrk_figures(process) for label, process in loads.items()}
-        for contributor in contributors:
-            contributor.stopping.set()
-            contributor.join(60)
+        for client in (client for clients in paced.values() for client in clients):
+            client.stopping.set()
+            client.join(60)
         for thread in fired:
             thread.join(120)
         stopping.set()
         elapsed = time.monotonic() - started
     finally:
         server.stop()
-    times = [t for c in contributors for t in c.times]
-    figures["contributions (2 clients)"] = {
-        "requests": float(len(times)),
-        "p50 ms": statistics.median(times) if times else 0.0,
-        "p99 ms": percentile(times, 0.99),
-        "non-2xx": float(sum(len(c.errors) for c in contributors)),
-        "socket errors": 0.0,
-    }
-    for error in sorted({e for c in contributors for e in c.errors}):
-        print(f"contribution refused: {error}", file=sys.stderr)
+    figures.update({label: paced_figures(clients) for label, clients in paced.items()})
     peer = peer_lookups(data, scratch, min(args.seconds, 20))
     shutil.rmtree(scratch, ignore_errors=True)
     report(args, figures, runaways, samples, started, elapsed, peer)

@@ -22,6 +22,7 @@ class Settings:
     max_body: int = 10 * 1024 * 1024
     write_rate: float = 60.0  # writes per minute per token, after a burst of 10; 0: no limit
     max_result_bytes: int = 1024**3  # a query's serialized results; 0: no limit
+    query_slots: int = 0  # queries evaluating at once, per worker; 0: one per core
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -38,6 +39,7 @@ class Settings:
             max_body=int(env.get("KG_MAX_BODY", str(10 * 1024 * 1024))),
             write_rate=float(env.get("KG_WRITE_RATE", "60")),
             max_result_bytes=int(env.get("KG_MAX_RESULT_BYTES", str(1024**3))),
+            query_slots=int(env.get("KG_QUERY_SLOTS", "0")),
         )
 
     def with_overrides(self, **overrides: object) -> Settings:

@@ -7,6 +7,10 @@ the channel under the deadline. A query still evaluating when its deadline passe
 server uses it to restart the worker process gracefully, which is what ends the evaluation.
 A query cut while it is streaming stops at its next write and needs no restart.
 
+At most ``slots`` queries evaluate at once (one per core by default), as in Fuseki's or
+GraphDB's query pools: the others wait for a slot, and a query's time limit counts from its
+slot, so under load a query is stopped for its own cost, not for the queue before it.
+
 A result cut once its first bytes are sent — past its deadline or past ``max_bytes`` — ends
 with ``ResultCutError``: the server then drops the connection without ending the chunked body,
 so no client can take a cut result for a whole one.
@@ -14,6 +18,7 @@ so no client can take a cut result for a whole one.
 
 from __future__ import annotations
 
+import os
 import queue
 import threading
 import time
@@ -67,8 +72,10 @@ class QueryRunner:
         on_runaway: Callable[[], None] | None = None,
         cache_entries: int = 512,
         max_bytes: int = 0,
+        slots: int = 0,
     ) -> None:
         self.store, self.timeout, self.allowed_services = store, timeout, allowed_services
+        self._slots = threading.Semaphore(slots or os.cpu_count() or 1)
         self.max_bytes = max_bytes  # of one query's results; 0: no limit
         self._on_runaway = on_runaway or (lambda: None)
         self._cache: OrderedDict[tuple, bytes] = OrderedDict()
@@ -89,31 +96,30 @@ class QueryRunner:
             if cached is not None:
                 self._cache.move_to_end(key)
                 return cached
-        channel, cancel, producer = _start(_query_writer(self.store, request))
+        job = _start(_query_writer(self.store, request), _Slot(self._slots))
         deadline = time.monotonic() + self.timeout if self.timeout else None
         head: list[bytes] = []
         size = 0
         while size <= CACHEABLE_BYTES:
-            item = self._take(channel, deadline, cancel, producer)
+            item = self._take(job, deadline)
             if item is _DONE:
                 body = b"".join(head)
                 self._remember(key, body)
                 return body
             head.append(item)
             size += len(item)
-        return self._stream(head, channel, deadline, cancel, producer, self.max_bytes)
+        return self._stream(head, job, deadline, self.max_bytes)
 
     def stream(self, write: Callable[[BinaryIO], None]) -> Iterator[bytes]:
         """What ``write`` writes, chunk by chunk, in constant memory and with no timeout (for
         dumps). The writing happens on a helper thread while the caller sends the chunks."""
-        channel, cancel, producer = _start(write)
-        return self._stream([], channel, None, cancel, producer, 0)
+        return self._stream([], _start(write, None), None, 0)
 
-    def _stream(self, head, channel, deadline, cancel, producer, max_bytes) -> Iterator[bytes]:
+    def _stream(self, head, job: _Job, deadline, max_bytes) -> Iterator[bytes]:
         sent = sum(map(len, head))
         try:
             yield from head
-            while (item := self._take(channel, deadline, cancel, producer)) is not _DONE:
+            while (item := self._take(job, deadline)) is not _DONE:
                 sent += len(item)
                 if max_bytes and sent > max_bytes:
                     raise ResultCutError(
@@ -123,15 +129,17 @@ class QueryRunner:
         except QueryTimeoutError as error:
             raise ResultCutError(str(error)) from None
         finally:
-            cancel.set()
+            job.cancel.set()
 
-    def _take(self, channel, deadline, cancel, producer):
+    def _take(self, job: _Job, deadline):
         remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
         try:
-            item = channel.get(timeout=remaining)
+            item = job.channel.get(timeout=remaining)
         except queue.Empty:
-            cancel.set()
-            if not producer.wait(0.05):  # still evaluating: only ending the process stops it
+            job.cancel.set()
+            if not job.done.wait(0.05):  # still evaluating: only ending the process stops it
+                if job.slot:  # its worker restarts: the slot serves the queries still to come
+                    job.slot.release()
                 self._on_runaway()
             raise QueryTimeoutError(
                 f"the query did not finish within {self.timeout:g} s and was stopped"
@@ -147,10 +155,35 @@ class QueryRunner:
                 self._cache.popitem(last=False)
 
 
-def _start(write: Callable[[BinaryIO], None]):
+class _Slot:
+    """One of the runner's evaluation slots (waited for on creation), given back once."""
+
+    def __init__(self, slots: threading.Semaphore) -> None:
+        slots.acquire()
+        self._slots, self._held, self._lock = slots, True, threading.Lock()
+
+    def release(self) -> None:
+        with self._lock:
+            if self._held:
+                self._held = False
+                self._slots.release()
+
+
+@dataclass(frozen=True)
+class _Job:
+    """A producer at work: its channel, the consumer's cancel signal, its end, its slot."""
+
+    channel: queue.Queue
+    cancel: threading.Event
+    done: threading.Event
+    slot: _Slot | None
+
+
+def _start(write: Callable[[BinaryIO], None], slot: _Slot | None) -> _Job:
     channel: queue.Queue = queue.Queue(maxsize=8)
     cancel = threading.Event()
-    return channel, cancel, _HELPERS.submit(_produce, write, channel, cancel)
+    done = _HELPERS.submit(_produce, write, channel, cancel, slot)
+    return _Job(channel, cancel, done, slot)
 
 
 class _Helpers:
@@ -188,7 +221,10 @@ _HELPERS = _Helpers()
 
 
 def _produce(
-    write: Callable[[BinaryIO], None], channel: queue.Queue, cancel: threading.Event
+    write: Callable[[BinaryIO], None],
+    channel: queue.Queue,
+    cancel: threading.Event,
+    slot: _Slot | None,
 ) -> None:
     """Runs ``write`` into the channel, then marks the end (or passes on its error)."""
     writer = _ChannelWriter(channel, cancel)
@@ -203,6 +239,9 @@ def _produce(
             _put(channel, error, cancel)
         except _Cancelled:
             return
+    finally:
+        if slot:
+            slot.release()
 
 
 def _query_writer(store: Store, request: QueryRequest) -> Callable[[BinaryIO], None]:

@@ -386,3 +386,27 @@ def test_runaway_query_is_stopped_while_others_are_answered(tmp_path):
         assert all(http("GET", get(live, QUOTES)).status == 200 for _ in range(4))
     finally:
         live.stop()
+
+
+def test_queries_wait_for_a_slot_and_their_time_counts_from_it(tmp_path):
+    live = start_server(
+        tmp_path / "store",
+        env={"KG_QUERY_TIMEOUT": "2", "KG_QUERY_SLOTS": "1"},
+        args=("--workers", "1"),
+    )
+    try:
+        answers = {}
+
+        def ask(name: str, query: str) -> None:
+            started = time.monotonic()
+            answers[name] = (http("GET", get(live, query)).status, time.monotonic() - started)
+
+        runaway = threading.Thread(target=ask, args=("runaway", RUNAWAY))
+        runaway.start()
+        time.sleep(1)
+        ask("quotes", QUOTES)  # waits about 1 s for the runaway's slot, then has its own 2 s
+        runaway.join(30)
+        assert answers["runaway"][0] == 503 and answers["quotes"][0] == 200, answers
+        assert answers["quotes"][1] > 0.5, answers  # it waited: alone it takes milliseconds
+    finally:
+        live.stop()
