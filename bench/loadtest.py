@@ -210,7 +210,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--agencies", type=int, default=20_000)
     parser.add_argument("--seconds", type=int, default=60)
-    parser.add_argument("--timeout", type=float, default=5.0, help="KG_QUERY_TIMEOUT")
+    parser.add_argument("--timeout", type=float, default=10.0, help="KG_QUERY_TIMEOUT")
     parser.add_argument("--named-pause", type=float, default=2.0, help="seconds between queries")
     parser.add_argument(
         "--contribution-pause", type=float, default=1.0, help="seconds between contributions"

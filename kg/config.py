@@ -47,5 +47,10 @@ class Settings:
         return replace(self, **{k: v for k, v in overrides.items() if v is not None})
 
     @property
+    def slots(self) -> int:
+        """Queries evaluating at once in each worker."""
+        return self.query_slots or os.cpu_count() or 1
+
+    @property
     def namespaces(self) -> Namespaces:
         return Namespaces(self.base)

@@ -7,9 +7,9 @@ the channel under the deadline. A query still evaluating when its deadline passe
 server uses it to restart the worker process gracefully, which is what ends the evaluation.
 A query cut while it is streaming stops at its next write and needs no restart.
 
-At most ``slots`` queries evaluate at once (one per core by default), as in Fuseki's or
-GraphDB's query pools: the others wait for a slot, and a query's time limit counts from its
-slot, so under load a query is stopped for its own cost, not for the queue before it.
+At most ``slots`` queries evaluate at once (KG_QUERY_SLOTS: one per core by default), as in
+Fuseki's or GraphDB's query pools: the others wait for a slot, and a query's time limit counts
+from its slot, so under load a query is stopped for its own cost, not for the queue before it.
 
 A result cut once its first bytes are sent — past its deadline or past ``max_bytes`` — ends
 with ``ResultCutError``: the server then drops the connection without ending the chunked body,
@@ -18,7 +18,6 @@ so no client can take a cut result for a whole one.
 
 from __future__ import annotations
 
-import os
 import queue
 import threading
 import time
@@ -72,10 +71,10 @@ class QueryRunner:
         on_runaway: Callable[[], None] | None = None,
         cache_entries: int = 512,
         max_bytes: int = 0,
-        slots: int = 0,
+        slots: int = 1,
     ) -> None:
         self.store, self.timeout, self.allowed_services = store, timeout, allowed_services
-        self._slots = threading.Semaphore(slots or os.cpu_count() or 1)
+        self._slots = threading.Semaphore(slots)
         self.max_bytes = max_bytes  # of one query's results; 0: no limit
         self._on_runaway = on_runaway or (lambda: None)
         self._cache: OrderedDict[tuple, bytes] = OrderedDict()

@@ -48,7 +48,7 @@ def create_app(config: AppConfig | None = None) -> Flask:
             allowed_services=config.settings.allowed_services,
             on_runaway=config.on_runaway,
             max_bytes=config.settings.max_result_bytes,
-            slots=config.settings.query_slots,
+            slots=config.settings.slots,
         ),
         tokens=Tokens.load(config.settings.tokens, config.settings.tokens_file),
         write_limiter=WriteLimiter(config.settings.write_rate),

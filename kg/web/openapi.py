@@ -189,8 +189,22 @@ def document() -> dict:
                         {"in": "query", "name": "dry-run", "schema": {"type": "string"}},
                     ],
                     "requestBody": {"content": BODIES},
+                    "operationId": "contribute",
                     "responses": {
-                        "201": _answer("admitted", JSON),
+                        "201": {
+                            **_answer("admitted", JSON),
+                            # what a client does next: read it, withdraw it
+                            "links": {
+                                name: {
+                                    "operationId": operation,
+                                    "parameters": {"identifier": "$response.body#/id"},
+                                }
+                                for name, operation in (
+                                    ("read", "readContribution"),
+                                    ("withdraw", "withdrawContribution"),
+                                )
+                            },
+                        },
                         "200": _answer("admissible (dry run)", JSON),
                         **_errors(400, 401, 409, 413, 415, 422),
                     },
@@ -199,11 +213,13 @@ def document() -> dict:
             "/assertions/{identifier}": {
                 "get": {
                     "summary": "a contribution: its record, or its graph",
+                    "operationId": "readContribution",
                     "parameters": identifier,
                     "responses": {"200": _answer("the contribution", JSON), **_errors(404, 406)},
                 },
                 "delete": {
                     "summary": "withdraw a contribution (its record stays)",
+                    "operationId": "withdrawContribution",
                     "parameters": identifier,
                     "security": BEARER,
                     "responses": {

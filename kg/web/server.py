@@ -55,8 +55,11 @@ class Server(BaseApplication):
             "workers": workers,
             "worker_class": "gthread",
             "threads": threads,
-            # a worker restarting after a runaway query lets its other requests finish
-            "graceful_timeout": max(30, int(settings.query_timeout) + 5),
+            # a worker restarting after a runaway query lets its other requests finish, those
+            # waiting for a query slot included
+            "graceful_timeout": max(
+                30, int(settings.query_timeout * (1 + threads / settings.slots)) + 5
+            ),
             "timeout": max(60, int(settings.query_timeout) * 2),
             "keepalive": 5,
             "accesslog": None,
