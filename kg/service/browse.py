@@ -225,6 +225,14 @@ def _facets(
     flag: str | None,
 ) -> list[Facet]:
     facets = []
+    # a filter this list does not have is refused like an unknown value of one it has
+    for value, offered, name in (
+        (kind, spec.typed, "type"),
+        (state, spec.state_path, "state"),
+        (flag, spec.flags, "filter"),
+    ):
+        if not offered:
+            _check(value, set(), name)
     if spec.typed:
         options = [
             (row["type"].removeprefix(ns.pkg), row["typeLabel"], int(row["n"]))

@@ -42,6 +42,16 @@ def facts(store: Store, iri: str) -> dict[tuple[Node, Node, Node], set[str]]:
     return found
 
 
+def is_iri(text: str) -> bool:
+    """Whether ``text`` is an absolute IRI (a path can make one that is not: a space, a
+    private-use character)."""
+    try:
+        ox.NamedNode(text)
+    except ValueError:
+        return False
+    return True
+
+
 def describe(store: Store, ns: Namespaces, iri: str) -> Graph | None:
     """The description of ``iri``; None when the store says nothing of it."""
     asserted = facts(store, iri)

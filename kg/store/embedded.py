@@ -111,11 +111,11 @@ class EmbeddedStore:
             options["use_default_graph_as_union"] = True
         else:
             options["default_graph"] = [
-                ox.DefaultGraph() if iri == DEFAULT_GRAPH else ox.NamedNode(iri)
+                ox.DefaultGraph() if iri == DEFAULT_GRAPH else _graph_name(iri)
                 for iri in default_graphs
             ]
         if named_graphs is not None:
-            options["named_graphs"] = [ox.NamedNode(iri) for iri in named_graphs]
+            options["named_graphs"] = [_graph_name(iri) for iri in named_graphs]
         try:
             return self._reader().query(sparql, **options)
         except (SyntaxError, ValueError) as error:  # ValueError: an IRI that is not one
@@ -286,6 +286,13 @@ class _ProgressReader(io.RawIOBase):
         buffer[: len(chunk)] = chunk
         self._progress(len(chunk))
         return len(chunk)
+
+
+def _graph_name(iri: str) -> ox.NamedNode:
+    try:
+        return ox.NamedNode(iri)
+    except ValueError as error:
+        raise QuerySyntaxError(f"the graph name {iri!r} is not an absolute IRI: {error}") from None
 
 
 def _useful(prefixes: dict[str, str] | None, fmt: ox.RdfFormat) -> dict[str, str] | None:

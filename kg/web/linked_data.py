@@ -13,7 +13,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, render_template
 from rdflib import Graph
 
-from kg.service.describe import describe
+from kg.service.describe import describe, is_iri
 from kg.service.entities import entity_page
 from kg.service.ontology import ontology_graph, ontology_terms
 from kg.web import current
@@ -54,6 +54,8 @@ def resource(path: str) -> Response:
     if resource_path == "ontology":
         return _ontology(media_type)
     iri = ns.iri(resource_path)
+    if not is_iri(iri):  # nothing can be said of it
+        return _not_found(iri, media_type)
     headers = {"Vary": "Accept", "Content-Location": _location(resource_path, media_type)}
     if media_type == "text/html":
         page = entity_page(app.store, ns, iri)

@@ -9,46 +9,49 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify, render_template
 
 from kg import __version__
+from kg.namespaces import Namespaces
+from kg.web import current
 
 blueprint = Blueprint("openapi", __name__)
 
-TEXT = {"text/plain": {"schema": {"type": "string"}}}
-RDF = {
-    media: {"schema": {"type": "string"}}
-    for media in (
-        "text/turtle",
-        "application/ld+json",
-        "application/n-triples",
-        "application/rdf+xml",
-    )
-}
-HTML = {"text/html": {"schema": {"type": "string"}}}
+
+def _media(*types: str) -> dict:
+    """Content for these media types: JSON ones hold any JSON, the others a string."""
+    return {
+        media: {"schema": {} if media.endswith("json") else {"type": "string"}} for media in types
+    }
+
+
+TEXT = _media("text/plain")
+RDF = _media("text/turtle", "application/ld+json", "application/n-triples", "application/rdf+xml")
+HTML = _media("text/html")
 JSON = {"application/json": {"schema": {"type": "object"}}}
-RESULTS = {
-    media: {"schema": {"type": "string"}}
-    for media in (
-        "application/sparql-results+json",
-        "application/sparql-results+xml",
-        "text/csv",
-        "text/tab-separated-values",
-        "text/turtle",
-        "application/n-triples",
-        "application/ld+json",
-        "application/rdf+xml",
-        "application/trig",
-        "application/n-quads",
-    )
-}
-BODIES = {
-    media: {"schema": {"type": "string"}}
-    for media in (
-        "text/turtle",
-        "application/trig",
-        "application/n-triples",
-        "application/n-quads",
-        "application/ld+json",
-    )
-}
+RESULTS = _media(
+    "application/sparql-results+json",
+    "application/sparql-results+xml",
+    "text/csv",
+    "text/tab-separated-values",
+    "text/turtle",
+    "application/n-triples",
+    "application/ld+json",
+    "application/rdf+xml",
+    "application/trig",
+    "application/n-quads",
+)
+BODIES = _media(
+    "text/turtle",
+    "application/trig",
+    "application/n-triples",
+    "application/n-quads",
+    "application/ld+json",
+)
+DUMPS = _media(
+    "application/n-quads",
+    "application/trig",
+    "application/ld+json",
+    "text/turtle",
+    "application/n-triples",
+)
 BEARER = [{"bearer": []}]
 
 
@@ -72,7 +75,10 @@ def _errors(*codes: int) -> dict:
     }
     if 401 in codes:  # whatever needs a token is a write, and writes are rate-limited
         codes += (429,)
-    return {str(code): _answer(names[code], JSON if code == 422 else TEXT) for code in codes}
+    # an error is plain text, or a page for a browser; a refusal carries the JSON report
+    return {
+        str(code): _answer(names[code], JSON if code == 422 else {**TEXT, **HTML}) for code in codes
+    }
 
 
 def _query_parameters() -> list[dict]:
@@ -115,7 +121,21 @@ def _listing(summary: str) -> dict:
     return _page(summary, filters)
 
 
-def document() -> dict:
+def _contribution_example(ns: Namespaces) -> dict:
+    """A statement that the seed graph admits: what a client may send first (and what
+    schemathesis starts its stateful runs from)."""
+    statement = ns.iri("id/statement/example-contribution")
+    turtle = f"""<{statement}> a <{ns.pkg}Quote> ;
+    <http://www.w3.org/2000/01/rdf-schema#label> "An example contribution"@en ;
+    <https://schema.org/text> "Words said, word for word."@en ;
+    <{ns.pkg}speaker> <{ns.iri("id/person/jessica-tisch")}> ;
+    <http://purl.org/dc/terms/date> "2025-01-19"^^<http://www.w3.org/2001/XMLSchema#date> ;
+    <{ns.pkg}reportedBy> <{ns.iri("id/source/s1")}> .
+"""
+    return {"text/turtle": {"schema": {"type": "string"}, "example": turtle}}
+
+
+def document(ns: Namespaces) -> dict:
     graph = [
         {"in": "query", "name": "graph", "schema": {"type": "string"}},
         {"in": "query", "name": "default", "schema": {"type": "string"}},
@@ -139,7 +159,10 @@ def document() -> dict:
                 "get": {
                     "summary": "SPARQL 1.1 query (or, without one, the service description)",
                     "parameters": _query_parameters(),
-                    "responses": {"200": _answer("results", RESULTS), **_errors(400, 406, 503)},
+                    "responses": {
+                        "200": _answer("results, or the service description", {**RESULTS, **HTML}),
+                        **_errors(400, 406, 503),
+                    },
                 },
                 "post": {
                     "summary": "SPARQL 1.1 query or update (a form, or a query or update body)",
@@ -185,10 +208,15 @@ def document() -> dict:
                     "summary": "contribute facts, validated with the whole graph",
                     "security": BEARER,
                     "parameters": [
-                        {"in": "query", "name": "source", "schema": {"type": "string"}},
+                        {
+                            "in": "query",
+                            "name": "source",
+                            "schema": {"type": "string"},
+                            "example": ns.iri("id/source/s1"),
+                        },
                         {"in": "query", "name": "dry-run", "schema": {"type": "string"}},
                     ],
-                    "requestBody": {"content": BODIES},
+                    "requestBody": {"content": {**BODIES, **_contribution_example(ns)}},
                     "operationId": "contribute",
                     "responses": {
                         "201": {
@@ -271,7 +299,7 @@ def document() -> dict:
                         }
                     ],
                     "responses": {
-                        "200": _answer("the dump", {"application/n-quads": {}}),
+                        "200": _answer("the dump", DUMPS),
                         "304": _answer("not modified"),
                         **_errors(404),
                     },
@@ -324,7 +352,10 @@ def document() -> dict:
                     ],
                     "responses": {
                         "200": _answer("the entity", {**HTML, **RDF}),
-                        **_errors(404, 406),
+                        **_errors(406),
+                        "404": _answer(
+                            "no such entity: a page, RDF, or text", {**TEXT, **HTML, **RDF}
+                        ),
                     },
                 }
             },
@@ -334,9 +365,9 @@ def document() -> dict:
 
 @blueprint.get("/openapi.json")
 def openapi() -> Response:
-    return jsonify(document())
+    return jsonify(document(current().settings.namespaces))
 
 
 @blueprint.get("/api")
 def api() -> str:
-    return render_template("api.html", spec=document())
+    return render_template("api.html", spec=document(current().settings.namespaces))

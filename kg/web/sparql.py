@@ -48,12 +48,14 @@ def sparql() -> Response:
     if operation is None:
         return _description()
     if operation.kind == "update":
+        authorize()
         return _update(operation)
     return _query(operation)
 
 
 @blueprint.route("/update", methods=["POST"], provide_automatic_options=False)
 def update() -> Response:
+    authorize()  # everything sent here is a write: who may write is asked before what it is
     operation = _read_operation()
     if operation is None or operation.kind != "update":
         raise BadRequest("POST an update: update=… in a form, or an application/sparql-update body")
@@ -160,9 +162,9 @@ def _query(operation: Operation) -> Response:
 
 
 def _update(operation: Operation) -> Response:
-    """Applies an update through the validation gate: 204, or 422 with the report."""
+    """Applies an authorized update through the validation gate: 204, or 422 with the
+    report."""
     app = current()
-    authorize()
     try:
         gated_update(
             app.store,

@@ -202,6 +202,13 @@ def test_body_over_the_limit_is_413(server):
     assert b"Too Large" in response.read()
 
 
+def test_a_graph_name_that_is_not_an_iri_is_400(server):
+    # found by schemathesis: it was a 500
+    query = {"query": "ASK {}", "named-graph-uri": "AAA"}
+    answer = http("GET", f"{server.url}/sparql?" + urllib.parse.urlencode(query))
+    assert answer.status == 400 and "'AAA' is not an absolute IRI" in answer.text
+
+
 def test_dataset_parameters(server):
     count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
     whole = json.loads(http("GET", get(server, count)).body)["results"]["bindings"][0]["n"]["value"]
@@ -324,6 +331,12 @@ def test_update_needs_a_known_token(writable):
         assert answer.headers["WWW-Authenticate"].lower().startswith("bearer")
         assert "Access-Control-Allow-Origin" not in answer.headers or token is None
     assert not ask(writable, 'ASK { ?s ?p "x" }')
+
+
+def test_update_endpoint_asks_for_the_token_before_reading_the_request(server):
+    # found by schemathesis: a bare POST to /update was told its media type, not to log in
+    answer = http("POST", f"{server.url}/update")
+    assert answer.status == 401
 
 
 @pytest.mark.parametrize("path,form", [("/sparql", True), ("/update", False), ("/update", True)])
