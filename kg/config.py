@@ -23,6 +23,11 @@ class Settings:
     write_rate: float = 60.0  # writes per minute per token, after a burst of 10; 0: no limit
     max_result_bytes: int = 1024**3  # a query's serialized results; 0: no limit
     query_slots: int = 0  # queries evaluating at once, per worker; 0: one per core
+    backend: str = "embedded"  # or "sparql": a remote SPARQL 1.1 server
+    query_url: str | None = None
+    update_url: str | None = None
+    gsp_url: str | None = None
+    remote_auth: str | None = None  # basic:USER:PASSWORD or bearer:TOKEN
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -40,6 +45,11 @@ class Settings:
             write_rate=float(env.get("KG_WRITE_RATE", "60")),
             max_result_bytes=int(env.get("KG_MAX_RESULT_BYTES", str(1024**3))),
             query_slots=int(env.get("KG_QUERY_SLOTS", "0")),
+            backend=env.get("KG_BACKEND", "embedded"),
+            query_url=env.get("KG_QUERY_URL") or None,
+            update_url=env.get("KG_UPDATE_URL") or None,
+            gsp_url=env.get("KG_GSP_URL") or None,
+            remote_auth=env.get("KG_REMOTE_AUTH") or None,
         )
 
     def with_overrides(self, **overrides: object) -> Settings:

@@ -145,3 +145,10 @@ def results_format_named(name: str) -> QueryResultsFormat:
         raise UnknownFormatError(
             f"unknown results format {name!r}; known formats: {', '.join(RESULTS_FORMATS)}"
         ) from None
+
+
+def prefixes_for(fmt: RdfFormat, prefixes: dict[str, str] | None) -> dict[str, str] | None:
+    """Prefixes only where the format has them (pyoxigraph rejects them elsewhere)."""
+    if fmt in (RdfFormat.TURTLE, RdfFormat.TRIG, RdfFormat.RDF_XML):
+        return prefixes
+    return None

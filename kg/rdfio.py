@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
@@ -49,3 +50,19 @@ def check_parses(data: RdfInput, fmt: ox.RdfFormat, *, base_iri: str | None = No
             return sum(1 for _ in ox.parse(stream, fmt, base_iri=base_iri))
     except (SyntaxError, ValueError) as error:
         raise parse_error(error, data) from None
+
+
+class ProgressReader(io.RawIOBase):
+    """Reports every chunk read, so long loads can show progress."""
+
+    def __init__(self, stream: BinaryIO, progress: Callable[[int], None]) -> None:
+        self._stream, self._progress = stream, progress
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[override]
+        chunk = self._stream.read(len(buffer))
+        buffer[: len(chunk)] = chunk
+        self._progress(len(chunk))
+        return len(chunk)

@@ -87,18 +87,41 @@ def handles_errors(command: Callable) -> Callable:
     "--store",
     "store_path",
     type=click.Path(path_type=Path),
-    help="Directory of the embedded store [env KG_STORE; default ./.policykg/store].",
+    help="Directory of the embedded store, or of a remote store's local state "
+    "[env KG_STORE; default ./.policykg/store].",
 )
 @click.option(
     "--base", help="Base IRI of minted IRIs [env KG_BASE; default https://w3id.org/policykg/]."
 )
+@click.option(
+    "--backend",
+    type=click.Choice(["embedded", "sparql"]),
+    help="The store: embedded Oxigraph, or a remote SPARQL 1.1 server [env KG_BACKEND].",
+)
+@click.option("--query-url", help="The remote's query endpoint [env KG_QUERY_URL].")
+@click.option("--update-url", help="The remote's update endpoint [env KG_UPDATE_URL].")
+@click.option("--gsp-url", help="The remote's Graph Store Protocol endpoint [env KG_GSP_URL].")
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summaries on stderr.")
 @click.pass_context
 def main(
-    click_context: click.Context, store_path: Path | None, base: str | None, quiet: bool
+    click_context: click.Context,
+    store_path: Path | None,
+    base: str | None,
+    backend: str | None,
+    query_url: str | None,
+    update_url: str | None,
+    gsp_url: str | None,
+    quiet: bool,
 ) -> None:
     """PolicyKG: who enforces US immigration law, under which policies, and who said what."""
-    settings = Settings.from_env().with_overrides(store_path=store_path, base=base)
+    settings = Settings.from_env().with_overrides(
+        store_path=store_path,
+        base=base,
+        backend=backend,
+        query_url=query_url,
+        update_url=update_url,
+        gsp_url=gsp_url,
+    )
     context = Context(settings, quiet)
     click_context.obj = context
     click_context.call_on_close(context.close)

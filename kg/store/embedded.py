@@ -16,9 +16,6 @@ With ``path=None`` the store lives in memory, in this process only.
 
 from __future__ import annotations
 
-import fcntl
-import io
-import os
 import shutil
 import time
 from collections.abc import Callable
@@ -27,27 +24,18 @@ from typing import BinaryIO
 
 import pyoxigraph as ox
 
-from kg.rdfio import RdfInput, open_input, parse_error
+from kg.formats import prefixes_for
+from kg.rdfio import ProgressReader, RdfInput, open_input, parse_error
 from kg.store import (
     DEFAULT_GRAPH,
+    UNION_ONCE,
     ProgressCallback,
     QueryResult,
     QuerySyntaxError,
-    StoreConflictError,
     StoreError,
     StoreLockedError,
 )
-
-GENERATION_FILE = "policykg.generation"
-# Every triple of the union of the graphs once, in constant memory: a triple in several graphs
-# is kept from the first of them by name (CONSTRUCT or DISTINCT would remember every triple).
-UNION_ONCE = """SELECT ?s ?p ?o WHERE {
-  { ?s ?p ?o }
-  UNION
-  { GRAPH ?g { ?s ?p ?o }
-    FILTER NOT EXISTS { { ?s ?p ?o } UNION { GRAPH ?h { ?s ?p ?o } FILTER (STR(?h) < STR(?g)) } } }
-}"""
-LOCK_FILE = "policykg.lock"
+from kg.store.state import GENERATION_FILE, LOCK_FILE, LocalState, check_generation
 
 
 class EmbeddedStore:
@@ -62,6 +50,7 @@ class EmbeddedStore:
         if path is None:
             self._memory = ox.Store()
             return
+        self._state = LocalState(path)
         if not (path / "CURRENT").exists():
             path.mkdir(parents=True, exist_ok=True)
             self._write(lambda _: None)  # creates the database files
@@ -71,20 +60,14 @@ class EmbeddedStore:
     @property
     def generation(self) -> int:
         """A number that changes whenever the store's content may have changed."""
-        if self.path is None:
-            return self._memory_generation
-        try:
-            return int((self.path / GENERATION_FILE).read_text() or 0)
-        except FileNotFoundError:
-            return 0
+        return self._memory_generation if self.path is None else self._state.generation
 
     @property
     def last_modified(self) -> float:
         """When the content last changed (seconds since the epoch)."""
         if self.path is None:
             return self._memory_modified
-        marker = self.path / GENERATION_FILE
-        return (marker if marker.exists() else self.path / "CURRENT").stat().st_mtime
+        return self._state.modified(self.path / "CURRENT")
 
     def _reader(self) -> ox.Store:
         if self.path is None:
@@ -130,7 +113,7 @@ class EmbeddedStore:
         prefixes: dict[str, str] | None = None,
     ) -> None:
         reader = self._reader()
-        prefixes = _useful(prefixes, fmt)
+        prefixes = prefixes_for(fmt, prefixes)
         if graph is not None:
             reader.dump(output, fmt, from_graph=ox.NamedNode(graph), prefixes=prefixes)
         elif fmt.supports_datasets:
@@ -165,14 +148,12 @@ class EmbeddedStore:
         generation moves, so other processes reopen their snapshots onto the new state.
         """
         if self.path is None:
-            self._check_generation(expected_generation)
+            check_generation(self._memory_generation, expected_generation)
             operation(self._memory)
             self._memory_generation += 1
             self._memory_modified = time.time()
             return
-        with (self.path / LOCK_FILE).open("a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            self._check_generation(expected_generation)
+        with self._state.writing(expected_generation):
             try:
                 writer = ox.Store(str(self.path))
             except OSError as error:
@@ -185,21 +166,8 @@ class EmbeddedStore:
             try:
                 operation(writer)
             finally:
-                del writer  # the last reference: this closes the database
-                self._bump_generation()
-
-    def _check_generation(self, expected: int | None) -> None:
-        if expected is not None and self.generation != expected:
-            raise StoreConflictError(
-                "the graph changed while this write was being prepared; send it again"
-            )
-
-    def _bump_generation(self) -> None:
-        assert self.path is not None
-        target = self.path / GENERATION_FILE
-        scratch = target.with_suffix(".tmp")
-        scratch.write_text(str(self.generation + 1))
-        os.replace(scratch, target)  # readers never see a half-written number
+                del writer  # the last reference: this closes the database (the lock's end
+                # then moves the generation, so other processes reopen onto the new state)
 
     def update(
         self, sparql: str, *, base_iri: str | None = None, expected_generation: int | None = None
@@ -226,7 +194,7 @@ class EmbeddedStore:
 
         def apply(writer: ox.Store) -> None:
             with open_input(data) as stream:
-                reader = _ProgressReader(stream, progress) if progress else stream
+                reader = ProgressReader(stream, progress) if progress else stream
                 try:
                     writer.bulk_load(reader, fmt, base_iri=base_iri, to_graph=to_graph)
                 except (SyntaxError, ValueError) as error:
@@ -251,8 +219,7 @@ class EmbeddedStore:
         write lock; the store's earlier content is kept beside it, as ``*.before-restore``."""
         if self.path is None or not (backup / "CURRENT").exists():
             raise StoreError(f"{backup} is not a PolicyKG backup (no CURRENT file)")
-        with (self.path / LOCK_FILE).open("a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
+        with self._state.writing():
             kept = self.path.with_name(self.path.name + ".before-restore")
             if kept.exists():
                 shutil.rmtree(kept)
@@ -265,27 +232,10 @@ class EmbeddedStore:
             for entry in staged.iterdir():
                 entry.rename(self.path / entry.name)
             staged.rmdir()
-            self._bump_generation()
         ox.Store.read_only(str(self.path))  # it opens: the restore is usable
 
     def close(self) -> None:
         self._snapshot = None
-
-
-class _ProgressReader(io.RawIOBase):
-    """Reports every chunk read, so long loads can show progress."""
-
-    def __init__(self, stream: BinaryIO, progress: ProgressCallback) -> None:
-        self._stream, self._progress = stream, progress
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:  # type: ignore[override]
-        chunk = self._stream.read(len(buffer))
-        buffer[: len(chunk)] = chunk
-        self._progress(len(chunk))
-        return len(chunk)
 
 
 def _graph_name(iri: str) -> ox.NamedNode:
@@ -293,10 +243,3 @@ def _graph_name(iri: str) -> ox.NamedNode:
         return ox.NamedNode(iri)
     except ValueError as error:
         raise QuerySyntaxError(f"the graph name {iri!r} is not an absolute IRI: {error}") from None
-
-
-def _useful(prefixes: dict[str, str] | None, fmt: ox.RdfFormat) -> dict[str, str] | None:
-    """Prefixes only where the format has them (pyoxigraph rejects them elsewhere)."""
-    if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.RDF_XML):
-        return prefixes
-    return None

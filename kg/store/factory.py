@@ -1,11 +1,25 @@
-"""Opens the store the settings name."""
+"""Opens the store the settings name: the embedded one, or a remote SPARQL server."""
 
 from __future__ import annotations
 
 from kg.config import Settings
-from kg.store import Store
+from kg.store import Store, StoreError
 from kg.store.embedded import EmbeddedStore
+from kg.store.remote import SparqlStore
 
 
 def open_store(settings: Settings) -> Store:
-    return EmbeddedStore(settings.store_path)
+    if settings.backend == "embedded":
+        return EmbeddedStore(settings.store_path)
+    if settings.backend != "sparql":
+        raise StoreError(f"unknown backend {settings.backend!r}: embedded or sparql")
+    if not settings.query_url:
+        raise StoreError("the sparql backend needs the server's query URL (KG_QUERY_URL)")
+    return SparqlStore(
+        settings.query_url,
+        update_url=settings.update_url,
+        gsp_url=settings.gsp_url,
+        auth=settings.remote_auth,
+        # the lock and the generation, shared by this machine's processes
+        state_dir=settings.store_path,
+    )

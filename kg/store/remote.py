@@ -1,0 +1,284 @@
+"""A store over any SPARQL 1.1 server (Virtuoso, Fuseki, GraphDB, QLever, `oxigraph serve`…),
+through SPARQLWrapper for queries and updates and the Graph Store Protocol for bulk loads.
+
+What PolicyKG guarantees here, and what each guarantee rests on:
+
+- the default graph is the union of the named graphs: the server's own setting (Oxigraph
+  ``--union-default-graph``, Fuseki ``tdb:unionDefaultGraph``, Virtuoso by default);
+- a write is whole or absent: each update (a contribution and its record included) is one
+  SPARQL Update request, which SPARQL 1.1 servers apply atomically; a bulk load is sent in
+  batches and is *not* atomic across them (take a backup of the server first);
+- writes take turns through a lock file in the local state directory, and the generation
+  (for caches and the gate's conflict check) is kept there too: writes made to the server
+  around PolicyKG are seen by queries at once but by PolicyKG's result cache only after its
+  next write;
+- the query timeout is PolicyKG's own (the runner stops waiting, whatever the server does).
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from itertools import islice
+from pathlib import Path
+from typing import BinaryIO
+
+import pyoxigraph as ox
+from SPARQLWrapper import JSON, POST, POSTDIRECTLY, SPARQLWrapper
+from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
+
+from kg.formats import prefixes_for
+from kg.rdfio import ProgressReader, RdfInput, check_parses, open_input
+from kg.store import (
+    DEFAULT_GRAPH,
+    UNION_ONCE,
+    ProgressCallback,
+    QueryResult,
+    QuerySyntaxError,
+    StoreError,
+)
+from kg.store.state import LocalState
+
+BATCH = 20_000  # quads per request of a bulk load
+ALL_QUADS = "SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
+
+
+class RemoteUnavailableError(StoreError):
+    """The remote server did not answer, or answered with a server error."""
+
+
+class SparqlStore:
+    """A remote SPARQL 1.1 server. ``auth`` is ``basic:USER:PASSWORD`` or ``bearer:TOKEN``."""
+
+    def __init__(
+        self,
+        query_url: str,
+        *,
+        update_url: str | None = None,
+        gsp_url: str | None = None,
+        auth: str | None = None,
+        state_dir: Path,
+        timeout: float = 300.0,
+    ) -> None:
+        self.query_url, self.update_url, self.gsp_url = query_url, update_url, gsp_url
+        self._headers = _auth_headers(auth)
+        self._state = LocalState(state_dir)
+        self._timeout = timeout
+
+    # -- reading ---------------------------------------------------------------------------
+
+    @property
+    def generation(self) -> int:
+        return self._state.generation
+
+    @property
+    def last_modified(self) -> float:
+        return self._state.modified(self._state.directory)
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        base_iri: str | None = None,
+        default_graphs: list[str] | None = None,
+        named_graphs: list[str] | None = None,
+    ) -> QueryResult:
+        client = self._client(self.query_url, _with_base(sparql, base_iri))
+        for iri in default_graphs or ():
+            if iri != DEFAULT_GRAPH:  # the server's own default graph is its default
+                client.addDefaultGraph(iri)
+        for iri in named_graphs or ():
+            client.addNamedGraph(iri)
+        if client.queryType in ("CONSTRUCT", "DESCRIBE"):
+            client.addCustomHttpHeader("Accept", "application/n-triples")
+            return _as_query_triples(self._send(client))
+        client.setReturnFormat(JSON)
+        try:
+            return ox.parse_query_results(self._send(client), ox.QueryResultsFormat.JSON)
+        except SyntaxError as error:
+            message = f"{self.query_url} sent unreadable results: {error}"
+            raise RemoteUnavailableError(message) from None
+
+    def graphs(self) -> list[str]:
+        solutions = self.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+        return sorted(row["g"].value for row in solutions)  # type: ignore[union-attr]
+
+    def count(self, graph: str | None = None) -> int:
+        pattern = f"GRAPH <{graph}> {{ ?s ?p ?o }}" if graph else "GRAPH ?g { ?s ?p ?o }"
+        solutions = self.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}")
+        return int(next(iter(solutions))["n"].value)  # type: ignore[call-overload,index]
+
+    def dump(
+        self,
+        output: BinaryIO,
+        fmt: ox.RdfFormat,
+        *,
+        graph: str | None = None,
+        prefixes: dict[str, str] | None = None,
+    ) -> None:
+        prefixes = prefixes_for(fmt, prefixes)
+        if graph is not None:
+            construct = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
+            triples = self.query(construct)
+            ox.serialize(triples, output, fmt, prefixes=prefixes)  # type: ignore[arg-type]
+        elif fmt.supports_datasets:
+            quads = (ox.Quad(r[0], r[1], r[2], r[3]) for r in self.query(ALL_QUADS))  # type: ignore[union-attr,index]
+            ox.serialize(quads, output, fmt, prefixes=prefixes)
+        else:  # a triple format gets the union of all graphs, each triple once
+            union = self.query(UNION_ONCE)
+            triples = (ox.Triple(r[0], r[1], r[2]) for r in union)  # type: ignore[union-attr,index]
+            ox.serialize(triples, output, fmt, prefixes=prefixes)
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def update(
+        self, sparql: str, *, base_iri: str | None = None, expected_generation: int | None = None
+    ) -> None:
+        if not self.update_url:
+            raise StoreError("this remote store is read-only: set KG_UPDATE_URL to write")
+        client = self._client(self.update_url, _with_base(sparql, base_iri))
+        client.queryType = "INSERT"  # whatever the operation: send it to the update endpoint
+        with self._state.writing(expected_generation):
+            self._send(client).read()
+
+    def load(
+        self,
+        data: RdfInput,
+        fmt: ox.RdfFormat,
+        *,
+        graph: str | None = None,
+        base_iri: str | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> None:
+        # parsed once whole before anything is sent: a file that does not parse sends nothing
+        check_parses(data, fmt, base_iri=base_iri)
+        to_graph = ox.NamedNode(graph) if graph else None
+        with self._state.writing(), open_input(data) as stream:
+            reader = ProgressReader(stream, progress) if progress else stream
+            quads = ox.parse(reader, fmt, base_iri=base_iri)
+            for batch in _batches(quads, BATCH):
+                if to_graph is not None:
+                    batch = [ox.Quad(q.subject, q.predicate, q.object, to_graph) for q in batch]
+                self._send_batch(batch)
+
+    def clear(self) -> None:
+        self.update("DROP ALL")
+
+    def close(self) -> None:
+        pass
+
+    # -- the wire --------------------------------------------------------------------------
+
+    def _client(self, url: str, text: str) -> SPARQLWrapper:
+        client = SPARQLWrapper(url)
+        client.setMethod(POST)
+        client.setRequestMethod(POSTDIRECTLY)
+        client.setTimeout(int(self._timeout))
+        client.setQuery(text)
+        for name, value in self._headers.items():
+            client.addCustomHttpHeader(name, value)
+        return client
+
+    def _send(self, client: SPARQLWrapper) -> BinaryIO:
+        """The response body, to read as it arrives."""
+        try:
+            return client.query().response
+        except QueryBadFormed as error:
+            raise QuerySyntaxError(_remote_message(error)) from None
+        except SPARQLWrapperException as error:
+            raise RemoteUnavailableError(
+                f"the SPARQL server at {client.endpoint} refused: {_remote_message(error)}"
+            ) from None
+        except (TimeoutError, urllib.error.URLError, ConnectionError) as error:
+            raise RemoteUnavailableError(
+                f"the SPARQL server at {client.endpoint} does not answer: {error}"
+            ) from None
+
+    def _send_batch(self, quads: list[ox.Quad]) -> None:
+        """One batch of a bulk load: through the Graph Store Protocol, one POST per graph, when
+        the server offers it; else one INSERT DATA."""
+        if not self.gsp_url:
+            client = self._client(self.update_url or "", _insert_data(quads))
+            client.queryType = "INSERT"
+            self._send(client).read()
+            return
+        by_graph: dict[str, list[ox.Triple]] = defaultdict(list)
+        for quad in quads:
+            name = "" if isinstance(quad.graph_name, ox.DefaultGraph) else quad.graph_name.value
+            by_graph[name].append(ox.Triple(quad.subject, quad.predicate, quad.object))
+        for name, triples in by_graph.items():
+            body = io.BytesIO()
+            ox.serialize(triples, body, ox.RdfFormat.N_TRIPLES)
+            target = "default" if not name else "graph=" + urllib.parse.quote(name, safe="")
+            self._post(f"{self.gsp_url}?{target}", body.getvalue())
+
+    def _post(self, url: str, body: bytes) -> None:
+        request = urllib.request.Request(
+            url,
+            data=body,
+            method="POST",
+            headers={"Content-Type": "application/n-triples", **self._headers},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=self._timeout) as response:
+                response.read()
+        except urllib.error.HTTPError as error:
+            detail = error.read().decode("utf-8", "replace")[:500]
+            raise RemoteUnavailableError(f"{url} refused the load: {error.code} {detail}") from None
+        except (TimeoutError, urllib.error.URLError, ConnectionError) as error:
+            raise RemoteUnavailableError(f"{url} does not answer: {error}") from None
+
+
+def _auth_headers(auth: str | None) -> dict[str, str]:
+    if not auth:
+        return {}
+    kind, _, secret = auth.partition(":")
+    if kind == "bearer" and secret:
+        return {"Authorization": f"Bearer {secret}"}
+    if kind == "basic" and ":" in secret:
+        return {"Authorization": "Basic " + base64.b64encode(secret.encode()).decode()}
+    raise StoreError("KG_REMOTE_AUTH must be basic:USER:PASSWORD or bearer:TOKEN")
+
+
+def _with_base(sparql: str, base_iri: str | None) -> str:
+    # a BASE may come first in any prologue, before the query's own prefixes
+    return f"BASE <{base_iri}>\n{sparql}" if base_iri else sparql
+
+
+def _as_query_triples(body: BinaryIO) -> ox.QueryTriples:
+    """The server's N-Triples as pyoxigraph's query triples (held in memory meanwhile)."""
+    scratch = ox.Store()
+    try:
+        scratch.load(body, ox.RdfFormat.N_TRIPLES)
+    except SyntaxError as error:
+        message = f"the SPARQL server sent unreadable triples: {error}"
+        raise RemoteUnavailableError(message) from None
+    return scratch.query("CONSTRUCT WHERE { ?s ?p ?o }")  # type: ignore[return-value]
+
+
+def _insert_data(quads: list[ox.Quad]) -> str:
+    blocks = []
+    for quad in quads:
+        triple = f"{quad.subject} {quad.predicate} {quad.object} ."
+        if isinstance(quad.graph_name, ox.DefaultGraph):
+            blocks.append(triple)
+        else:
+            blocks.append(f"GRAPH {quad.graph_name} {{ {triple} }}")
+    return "INSERT DATA {\n" + "\n".join(blocks) + "\n}"
+
+
+def _batches(items: Iterable, size: int) -> Iterator[list]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def _remote_message(error: Exception) -> str:
+    """SPARQLWrapper's message, without its boilerplate: what the server said."""
+    text = str(error)
+    return text.split("Response:", 1)[-1].strip().removeprefix("b'").removesuffix("'") or text

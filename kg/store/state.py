@@ -1,0 +1,65 @@
+"""What the processes sharing one store keep beside it, on this machine: the generation (a
+counter that moves with every write, for readers' snapshots and caches) and the write lock.
+
+The embedded store keeps both in its own directory; a remote store keeps them in a local state
+directory, so the server's workers and a `kg` command on the same machine take turns to write.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from kg.store import StoreConflictError
+
+GENERATION_FILE = "policykg.generation"
+LOCK_FILE = "policykg.lock"
+
+
+def check_generation(current: int, expected: int | None) -> None:
+    """StoreConflictError if a write prepared at ``expected`` finds the store moved on."""
+    if expected is not None and current != expected:
+        raise StoreConflictError(
+            "the graph changed while this write was being prepared; send it again"
+        )
+
+
+class LocalState:
+    """The generation and the write lock, as files in ``directory``."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        directory.mkdir(parents=True, exist_ok=True)
+
+    @property
+    def generation(self) -> int:
+        try:
+            return int((self.directory / GENERATION_FILE).read_text() or 0)
+        except FileNotFoundError:
+            return 0
+
+    def modified(self, otherwise: Path) -> float:
+        """When the content last changed: the generation's time, else ``otherwise``'s."""
+        marker = self.directory / GENERATION_FILE
+        return (marker if marker.exists() else otherwise).stat().st_mtime
+
+    @contextmanager
+    def writing(self, expected_generation: int | None = None) -> Iterator[None]:
+        """Holds the write lock; checks that nothing was written since ``expected_generation``
+        (else StoreConflictError, before anything is written); moves the generation after."""
+        with (self.directory / LOCK_FILE).open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            check_generation(self.generation, expected_generation)
+            try:
+                yield
+            finally:
+                self.bump()
+
+    def bump(self) -> None:
+        target = self.directory / GENERATION_FILE
+        scratch = target.with_suffix(".tmp")
+        scratch.write_text(str(self.generation + 1))
+        os.replace(scratch, target)  # readers never see a half-written number
