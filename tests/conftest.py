@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +19,9 @@ import pytest
 from kg.namespaces import Namespaces
 from kg.resources import bundled_dir
 from kg.service import loading
+from kg.store import Store
 from kg.store.embedded import EmbeddedStore
+from kg.store.remote import SparqlStore
 
 NS = Namespaces()
 FACTS = bundled_dir("data") / "seed" / "FACTS.md"
@@ -90,6 +94,85 @@ class LiveServer:
             self.process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             self.process.kill()
+
+
+class RemoteServer:
+    """`oxigraph serve --union-default-graph` on 127.0.0.1: a real SPARQL 1.1 server for the
+    sparql backend, which a test may stop and start again."""
+
+    def __init__(self, location: Path) -> None:
+        self.location, self.port = location, free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen | None = None
+        self.start()
+
+    @property
+    def env(self) -> dict[str, str]:
+        """How `kg` reaches it."""
+        return {
+            "KG_BACKEND": "sparql",
+            "KG_QUERY_URL": f"{self.url}/query",
+            "KG_UPDATE_URL": f"{self.url}/update",
+            "KG_GSP_URL": f"{self.url}/store",
+        }
+
+    def store(self, state_dir: Path) -> SparqlStore:
+        return SparqlStore(
+            f"{self.url}/query",
+            update_url=f"{self.url}/update",
+            gsp_url=f"{self.url}/store",
+            state_dir=state_dir,
+        )
+
+    def start(self) -> None:
+        oxigraph = shutil.which("oxigraph") or str(Path(sys.executable).with_name("oxigraph"))
+        self.process = subprocess.Popen(
+            [
+                oxigraph,
+                "serve",
+                "--location",
+                str(self.location),
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--union-default-graph",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(f"{self.url}/query?query=ASK%7B%7D", timeout=2).read()
+                return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("oxigraph serve did not start")
+
+    def stop(self) -> None:
+        if self.process:
+            self.process.terminate()
+            self.process.wait(timeout=20)
+            self.process = None
+
+
+BACKENDS = ["embedded", "oxigraph-serve"]
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request, tmp_path) -> Iterator[RemoteServer | None]:
+    """Each store backend in turn: None for the embedded store, else the remote server."""
+    if request.param == "embedded":
+        yield None
+        return
+    remote = RemoteServer(tmp_path / "remote")
+    yield remote
+    remote.stop()
+
+
+def open_backend(remote: RemoteServer | None, directory: Path) -> Store:
+    """An empty store of the backend: embedded on disk in ``directory``, or the remote one
+    (with its local state in ``directory``)."""
+    return EmbeddedStore(directory) if remote is None else remote.store(directory)
 
 
 def start_server(

@@ -18,14 +18,6 @@ QueryResult = QuerySolutions | QueryBoolean | QueryTriples
 # The store's own default graph, where a dataset is named by IRIs (Jena's name for it).
 DEFAULT_GRAPH = "urn:x-arq:DefaultGraph"
 ProgressCallback = Callable[[int], None]
-# Every triple of the union of the graphs once, in constant memory: a triple in several graphs
-# is kept from the first of them by name (CONSTRUCT or DISTINCT would remember every triple).
-UNION_ONCE = """SELECT ?s ?p ?o WHERE {
-  { ?s ?p ?o }
-  UNION
-  { GRAPH ?g { ?s ?p ?o }
-    FILTER NOT EXISTS { { ?s ?p ?o } UNION { GRAPH ?h { ?s ?p ?o } FILTER (STR(?h) < STR(?g)) } } }
-}"""
 
 
 class StoreError(Exception):

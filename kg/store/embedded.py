@@ -28,7 +28,6 @@ from kg.formats import prefixes_for
 from kg.rdfio import ProgressReader, RdfInput, open_input, parse_error
 from kg.store import (
     DEFAULT_GRAPH,
-    UNION_ONCE,
     ProgressCallback,
     QueryResult,
     QuerySyntaxError,
@@ -36,6 +35,15 @@ from kg.store import (
     StoreLockedError,
 )
 from kg.store.state import GENERATION_FILE, LOCK_FILE, LocalState, check_generation
+
+# Every triple of the union of the graphs once, in constant memory: a triple in several graphs
+# is kept from the first of them by name (CONSTRUCT or DISTINCT would remember every triple).
+UNION_ONCE = """SELECT ?s ?p ?o WHERE {
+  { ?s ?p ?o }
+  UNION
+  { GRAPH ?g { ?s ?p ?o }
+    FILTER NOT EXISTS { { ?s ?p ?o } UNION { GRAPH ?h { ?s ?p ?o } FILTER (STR(?h) < STR(?g)) } } }
+}"""
 
 
 class EmbeddedStore:

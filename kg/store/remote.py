@@ -36,7 +36,6 @@ from kg.formats import prefixes_for
 from kg.rdfio import ProgressReader, RdfInput, check_parses, open_input
 from kg.store import (
     DEFAULT_GRAPH,
-    UNION_ONCE,
     ProgressCallback,
     QueryResult,
     QuerySyntaxError,
@@ -46,6 +45,12 @@ from kg.store.state import LocalState
 
 BATCH = 20_000  # quads per request of a bulk load
 ALL_QUADS = "SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
+# Every triple of the named graphs once, kept from the first graph by name. (A server's union
+# default graph may repeat a triple once per graph, so it is not asked.)
+NAMED_UNION_ONCE = """SELECT ?s ?p ?o WHERE {
+  GRAPH ?g { ?s ?p ?o }
+  FILTER NOT EXISTS { GRAPH ?h { ?s ?p ?o } FILTER (STR(?h) < STR(?g)) }
+}"""
 
 
 class RemoteUnavailableError(StoreError):
@@ -130,7 +135,7 @@ class SparqlStore:
             quads = (ox.Quad(r[0], r[1], r[2], r[3]) for r in self.query(ALL_QUADS))  # type: ignore[union-attr,index]
             ox.serialize(quads, output, fmt, prefixes=prefixes)
         else:  # a triple format gets the union of all graphs, each triple once
-            union = self.query(UNION_ONCE)
+            union = self.query(NAMED_UNION_ONCE)
             triples = (ox.Triple(r[0], r[1], r[2]) for r in union)  # type: ignore[union-attr,index]
             ox.serialize(triples, output, fmt, prefixes=prefixes)
 
