@@ -97,76 +97,156 @@ class LiveServer:
 
 
 class RemoteServer:
-    """`oxigraph serve --union-default-graph` on 127.0.0.1: a real SPARQL 1.1 server for the
-    sparql backend, which a test may stop and start again."""
+    """A real SPARQL 1.1 server on 127.0.0.1 for the sparql backend, with a throw-away database
+    in ``location``; a test may stop it and start it again. Subclasses say how to run one."""
+
+    query_path = update_path = gsp_path = ""
 
     def __init__(self, location: Path) -> None:
         self.location, self.port = location, free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
+        location.mkdir(parents=True, exist_ok=True)
         self.start()
+        self.prepared()
+
+    def command(self) -> list[str]:
+        raise NotImplementedError
+
+    def prepared(self) -> None:
+        """What the new database needs before PolicyKG may use it."""
 
     @property
     def env(self) -> dict[str, str]:
         """How `kg` reaches it."""
         return {
             "KG_BACKEND": "sparql",
-            "KG_QUERY_URL": f"{self.url}/query",
-            "KG_UPDATE_URL": f"{self.url}/update",
-            "KG_GSP_URL": f"{self.url}/store",
+            "KG_QUERY_URL": self.url + self.query_path,
+            "KG_UPDATE_URL": self.url + self.update_path,
+            "KG_GSP_URL": self.url + self.gsp_path,
         }
 
     def store(self, state_dir: Path) -> SparqlStore:
         return SparqlStore(
-            f"{self.url}/query",
-            update_url=f"{self.url}/update",
-            gsp_url=f"{self.url}/store",
+            self.url + self.query_path,
+            update_url=self.url + self.update_path,
+            gsp_url=self.url + self.gsp_path,
             state_dir=state_dir,
         )
 
     def start(self) -> None:
-        oxigraph = shutil.which("oxigraph") or str(Path(sys.executable).with_name("oxigraph"))
-        self.process = subprocess.Popen(
-            [
-                oxigraph,
-                "serve",
-                "--location",
-                str(self.location),
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "--union-default-graph",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 30
+        log = (self.location / "server.log").open("a")
+        self.process = subprocess.Popen(self.command(), stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             try:
-                urllib.request.urlopen(f"{self.url}/query?query=ASK%7B%7D", timeout=2).read()
+                probe = f"{self.url}{self.query_path}?query=ASK%7B%7D"
+                urllib.request.urlopen(probe, timeout=2).read()
                 return
             except OSError:
-                time.sleep(0.1)
-        raise RuntimeError("oxigraph serve did not start")
+                time.sleep(0.2)
+        raise RuntimeError(f"{self.command()[0]} did not start: see {log.name}")
 
     def stop(self) -> None:
         if self.process:
             self.process.terminate()
-            self.process.wait(timeout=20)
+            self.process.wait(timeout=60)
             self.process = None
 
 
-BACKENDS = ["embedded", "oxigraph-serve"]
+class OxigraphServer(RemoteServer):
+    """`oxigraph serve --union-default-graph`, from the oxigraph package on PyPI."""
+
+    query_path, update_path, gsp_path = "/query", "/update", "/store"
+
+    def command(self) -> list[str]:
+        oxigraph = shutil.which("oxigraph") or str(Path(sys.executable).with_name("oxigraph"))
+        return [
+            oxigraph,
+            "serve",
+            "--location",
+            str(self.location / "db"),
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--union-default-graph",
+        ]
+
+
+class VirtuosoServer(RemoteServer):
+    """Virtuoso Open Source from Debian (apt-get install virtuoso-opensource), whose default
+    graph is the union of its graphs."""
+
+    query_path = update_path = "/sparql"
+    gsp_path = "/sparql-graph-crud"
+
+    def command(self) -> list[str]:
+        if not hasattr(self, "sql_port"):
+            self.sql_port = free_port()
+        ini = self.location / "virtuoso.ini"
+        ini.write_text(VIRTUOSO_INI.format(db=self.location, sql=self.sql_port, http=self.port))
+        return ["virtuoso-t", "+foreground", "+configfile", str(ini)]
+
+    def prepared(self) -> None:
+        # SPARQL writes through the endpoint are the "SPARQL" account's, refused by default
+        grant = 'grant SPARQL_UPDATE to "SPARQL";'
+        subprocess.run(
+            ["isql-vt", f"127.0.0.1:{self.sql_port}", "dba", "dba", f"exec={grant}"],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+
+
+VIRTUOSO_INI = """[Database]
+DatabaseFile = {db}/virtuoso.db
+ErrorLogFile = {db}/virtuoso.log
+LockFile = {db}/virtuoso.lck
+TransactionFile = {db}/virtuoso.trx
+xa_persistent_file = {db}/virtuoso.pxa
+TempStorage = TempDatabase
+[TempDatabase]
+DatabaseFile = {db}/virtuoso-temp.db
+TransactionFile = {db}/virtuoso-temp.trx
+[Parameters]
+ServerPort = 127.0.0.1:{sql}
+DisableUnixSocket = 1
+CaseMode = 2
+DirsAllowed = .
+NumberOfBuffers = 20000
+MaxDirtyBuffers = 15000
+[HTTPServer]
+ServerPort = 127.0.0.1:{http}
+ServerRoot = /var/lib/virtuoso-opensource-7/vsp
+ServerThreads = 10
+Charset = UTF-8
+[SPARQL]
+ResultSetMaxRows = 10000000
+MaxQueryExecutionTime = 0
+MaxQueryCostEstimationTime = 0
+"""
+SERVERS = {"oxigraph-serve": OxigraphServer, "virtuoso": VirtuosoServer}
+BACKENDS = ["embedded", *SERVERS]
+
+
+def remote_server(name: str, location: Path) -> RemoteServer | None:
+    """The backend's remote server, started (None for the embedded store). Virtuoso is
+    installed by .ci/run; elsewhere, without it, its tests skip."""
+    if name == "embedded":
+        return None
+    if name == "virtuoso" and not shutil.which("virtuoso-t"):
+        if os.environ.get("CI"):
+            pytest.fail("Virtuoso is missing: apt-get install -y virtuoso-opensource")
+        pytest.skip("Virtuoso is not installed (apt-get install -y virtuoso-opensource)")
+    return SERVERS[name](location)
 
 
 @pytest.fixture(params=BACKENDS)
 def backend(request, tmp_path) -> Iterator[RemoteServer | None]:
     """Each store backend in turn: None for the embedded store, else the remote server."""
-    if request.param == "embedded":
-        yield None
-        return
-    remote = RemoteServer(tmp_path / "remote")
+    remote = remote_server(request.param, tmp_path / "remote")
     yield remote
-    remote.stop()
+    if remote:
+        remote.stop()
 
 
 def open_backend(remote: RemoteServer | None, directory: Path) -> Store:

@@ -17,6 +17,7 @@ What PolicyKG guarantees here, and what each guarantee rests on:
 
 from __future__ import annotations
 
+import ast
 import base64
 import io
 import urllib.error
@@ -24,12 +25,13 @@ import urllib.parse
 import urllib.request
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from contextlib import suppress
 from itertools import islice
 from pathlib import Path
 from typing import BinaryIO
 
 import pyoxigraph as ox
-from SPARQLWrapper import JSON, POST, POSTDIRECTLY, SPARQLWrapper
+from SPARQLWrapper import JSON, POST, URLENCODED, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
 
 from kg.formats import prefixes_for
@@ -44,13 +46,22 @@ from kg.store import (
 from kg.store.state import LocalState
 
 BATCH = 20_000  # quads per request of a bulk load
-ALL_QUADS = "SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
+# Graphs a server keeps for itself (Virtuoso's schemas and settings), not data: left out of
+# graph lists, counts, dumps and clearing (a server's union default graph still holds them).
+SERVER_GRAPHS = (
+    "http://www.openlinksw.com/schemas/virtrdf#",
+    "http://www.w3.org/ns/ldp#",
+    "http://localuriqaserver/sparql",
+    "urn:activitystreams-owl:map",
+)
+OWN = f"FILTER (?g NOT IN ({', '.join(f'<{iri}>' for iri in SERVER_GRAPHS)}))"
+ALL_QUADS = f"SELECT ?s ?p ?o ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {OWN} }}"
 # Every triple of the named graphs once, kept from the first graph by name. (A server's union
 # default graph may repeat a triple once per graph, so it is not asked.)
-NAMED_UNION_ONCE = """SELECT ?s ?p ?o WHERE {
-  GRAPH ?g { ?s ?p ?o }
-  FILTER NOT EXISTS { GRAPH ?h { ?s ?p ?o } FILTER (STR(?h) < STR(?g)) }
-}"""
+NAMED_UNION_ONCE = f"""SELECT ?s ?p ?o WHERE {{
+  GRAPH ?g {{ ?s ?p ?o }} {OWN}
+  FILTER NOT EXISTS {{ GRAPH ?h {{ ?s ?p ?o }} FILTER (STR(?h) < STR(?g)) }}
+}}"""
 
 
 class RemoteUnavailableError(StoreError):
@@ -110,11 +121,11 @@ class SparqlStore:
             raise RemoteUnavailableError(message) from None
 
     def graphs(self) -> list[str]:
-        solutions = self.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+        solutions = self.query(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {OWN} }}")
         return sorted(row["g"].value for row in solutions)  # type: ignore[union-attr]
 
     def count(self, graph: str | None = None) -> int:
-        pattern = f"GRAPH <{graph}> {{ ?s ?p ?o }}" if graph else "GRAPH ?g { ?s ?p ?o }"
+        pattern = f"GRAPH <{graph}> {{ ?s ?p ?o }}" if graph else f"GRAPH ?g {{ ?s ?p ?o }} {OWN}"
         solutions = self.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}")
         return int(next(iter(solutions))["n"].value)  # type: ignore[call-overload,index]
 
@@ -172,7 +183,8 @@ class SparqlStore:
                 self._send_batch(batch)
 
     def clear(self) -> None:
-        self.update("DROP ALL")
+        if graphs := self.graphs():  # in one request: cleared whole or not at all
+            self.update(" ;\n".join(f"DROP SILENT GRAPH <{name}>" for name in graphs))
 
     def close(self) -> None:
         pass
@@ -182,7 +194,8 @@ class SparqlStore:
     def _client(self, url: str, text: str) -> SPARQLWrapper:
         client = SPARQLWrapper(url)
         client.setMethod(POST)
-        client.setRequestMethod(POSTDIRECTLY)
+        client.setRequestMethod(URLENCODED)  # a form: every server reads one (not all a body)
+        client.setOnlyConneg(True)  # Accept alone says the format: no format=… parameters
         client.setTimeout(int(self._timeout))
         client.setQuery(text)
         for name, value in self._headers.items():
@@ -198,6 +211,11 @@ class SparqlStore:
         except SPARQLWrapperException as error:
             raise RemoteUnavailableError(
                 f"the SPARQL server at {client.endpoint} refused: {_remote_message(error)}"
+            ) from None
+        except urllib.error.HTTPError as error:  # the statuses SPARQLWrapper does not map
+            detail = error.read().decode("utf-8", "replace")[:500]
+            raise RemoteUnavailableError(
+                f"the SPARQL server at {client.endpoint} refused: {error.code} {detail}"
             ) from None
         except (TimeoutError, urllib.error.URLError, ConnectionError) as error:
             raise RemoteUnavailableError(
@@ -284,6 +302,9 @@ def _batches(items: Iterable, size: int) -> Iterator[list]:
 
 
 def _remote_message(error: Exception) -> str:
-    """SPARQLWrapper's message, without its boilerplate: what the server said."""
-    text = str(error)
-    return text.split("Response:", 1)[-1].strip().removeprefix("b'").removesuffix("'") or text
+    """What the server said, without SPARQLWrapper's wrapping (it quotes the body as bytes)."""
+    text = str(error).split("Response:", 1)[-1].strip()
+    if text[:2] in ("b'", 'b"'):
+        with suppress(ValueError, SyntaxError):
+            text = ast.literal_eval(text).decode("utf-8", "replace")
+    return text.strip() or str(error)

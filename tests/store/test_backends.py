@@ -26,8 +26,12 @@ def store(backend, tmp_path) -> Store:
     return store
 
 
+# A server may keep graphs of its own (Virtuoso's schemas): the tests look at theirs.
+OURS = 'FILTER (STRSTARTS(STR(?s), "http://ex/"))'
+
+
 def quads(store: Store) -> set[tuple]:
-    result = store.query("SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }")
+    result = store.query(f"SELECT ?g ?s ?p ?o WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {OURS} }}")
     return {tuple(str(term) for term in row) for row in result}
 
 
@@ -36,7 +40,7 @@ def values(result) -> set[str]:
 
 
 def test_default_graph_is_the_union_of_named_graphs(store):
-    assert values(store.query("SELECT ?o WHERE { ?s ?p ?o }")) == {"one", "two"}
+    assert values(store.query(f"SELECT ?o WHERE {{ ?s ?p ?o {OURS} }}")) == {"one", "two"}
 
 
 def test_dataset_restricts_the_default_graph(store):
@@ -56,7 +60,7 @@ def test_graphs_and_counts(store):
 
 
 def test_malformed_query_raises_with_position(store):
-    with pytest.raises(QuerySyntaxError, match=r"1:\d+"):
+    with pytest.raises(QuerySyntaxError, match=r"1:\d+|line \d+"):
         store.query("SELECT ?x WHERE { ?x ?y }")
 
 
