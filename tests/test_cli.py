@@ -5,11 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from pathlib import Path
 
 import pyoxigraph
 import pytest
-from rdflib import Dataset, Graph
+from rdflib import Dataset, Graph, URIRef
 
 from kg.store.embedded import EmbeddedStore
 from tests.conftest import run_kg
@@ -202,3 +203,28 @@ def test_assert_admits_refuses_and_dry_runs(loaded, tmp_path):
     assert bad.returncode == 2 and "broken.ttl" not in bad.stdout and ":1:" in bad.stderr
     sourceless = run_kg("assert", str(late), store=loaded)
     assert sourceless.returncode == 2 and "source" in sourceless.stderr
+
+
+def test_every_command_works_over_each_backend(backend, tmp_path):
+    env = os.environ | (backend.env if backend else {})
+    state = tmp_path / "store"
+
+    def kg(*args: str):
+        return run_kg(*args, store=state, env=env)
+
+    assert kg("load", "--seed-only").returncode == 0
+    assert kg("validate").returncode == 0
+    counted = kg("query", "SELECT (COUNT(*) AS ?n) WHERE { ?s <https://schema.org/text> ?t }")
+    assert counted.returncode == 0 and int(counted.stdout.splitlines()[-1]) > 0
+    good = tmp_path / "good.ttl"
+    good.write_text(STATEMENT.format(slug="over-backends", date="2025-01-19"))
+    assert kg("assert", str(good), "--source", S1).returncode == 0
+    late = tmp_path / "late.ttl"
+    late.write_text(STATEMENT.format(slug="late", date="2025-05-01"))
+    assert kg("assert", str(late), "--source", S1).returncode == 1
+    exported = kg("export", "--format", "nq")
+    dataset = Dataset()
+    dataset.parse(data=exported.stdout, format="nquads")
+    statement = "https://w3id.org/policykg/id/statement/cli-over-backends"
+    assert any(dataset.quads((URIRef(statement), None, None, None)))
+    assert len(list(dataset.quads())) > 1500

@@ -115,7 +115,8 @@ class SparqlStore:
             return _as_query_triples(self._send(client))
         client.setReturnFormat(JSON)
         try:
-            return ox.parse_query_results(self._send(client), ox.QueryResultsFormat.JSON)
+            results = _PlainBlankNodes(self._send(client))
+            return ox.parse_query_results(results, ox.QueryResultsFormat.JSON)
         except SyntaxError as error:
             message = f"{self.query_url} sent unreadable results: {error}"
             raise RemoteUnavailableError(message) from None
@@ -139,9 +140,14 @@ class SparqlStore:
     ) -> None:
         prefixes = prefixes_for(fmt, prefixes)
         if graph is not None:
-            construct = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
-            triples = self.query(construct)
-            ox.serialize(triples, output, fmt, prefixes=prefixes)  # type: ignore[arg-type]
+            ox.serialize(self._graph_triples(graph), output, fmt, prefixes=prefixes)
+        elif fmt.supports_datasets and self.gsp_url:  # graph by graph, as the server keeps them
+            quads = (
+                ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(name))
+                for name in self.graphs()
+                for t in self._graph_triples(name)
+            )
+            ox.serialize(quads, output, fmt, prefixes=prefixes)
         elif fmt.supports_datasets:
             quads = (ox.Quad(r[0], r[1], r[2], r[3]) for r in self.query(ALL_QUADS))  # type: ignore[union-attr,index]
             ox.serialize(quads, output, fmt, prefixes=prefixes)
@@ -149,6 +155,17 @@ class SparqlStore:
             union = self.query(NAMED_UNION_ONCE)
             triples = (ox.Triple(r[0], r[1], r[2]) for r in union)  # type: ignore[union-attr,index]
             ox.serialize(triples, output, fmt, prefixes=prefixes)
+
+    def _graph_triples(self, name: str) -> Iterator[ox.Triple]:
+        """A graph's triples, streamed: from the Graph Store Protocol when the server offers
+        it, else by a CONSTRUCT."""
+        if not self.gsp_url:
+            construct = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{name}> {{ ?s ?p ?o }} }}"
+            return iter(self.query(construct))  # type: ignore[arg-type]
+        url = f"{self.gsp_url}?graph=" + urllib.parse.quote(name, safe="")
+        request = urllib.request.Request(url, headers={"Accept": "application/n-triples"})
+        body = self._open(request)
+        return (quad.triple for quad in ox.parse(body, ox.RdfFormat.N_TRIPLES))
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -242,19 +259,24 @@ class SparqlStore:
 
     def _post(self, url: str, body: bytes) -> None:
         request = urllib.request.Request(
-            url,
-            data=body,
-            method="POST",
-            headers={"Content-Type": "application/n-triples", **self._headers},
+            url, data=body, method="POST", headers={"Content-Type": "application/n-triples"}
         )
+        with self._open(request) as response:
+            response.read()
+
+    def _open(self, request: urllib.request.Request) -> BinaryIO:
+        """A Graph Store Protocol request, with the remote's credentials."""
+        for name, value in self._headers.items():
+            request.add_header(name, value)
         try:
-            with urllib.request.urlopen(request, timeout=self._timeout) as response:
-                response.read()
+            return urllib.request.urlopen(request, timeout=self._timeout)
         except urllib.error.HTTPError as error:
             detail = error.read().decode("utf-8", "replace")[:500]
-            raise RemoteUnavailableError(f"{url} refused the load: {error.code} {detail}") from None
+            raise RemoteUnavailableError(
+                f"{request.full_url} refused: {error.code} {detail}"
+            ) from None
         except (TimeoutError, urllib.error.URLError, ConnectionError) as error:
-            raise RemoteUnavailableError(f"{url} does not answer: {error}") from None
+            raise RemoteUnavailableError(f"{request.full_url} does not answer: {error}") from None
 
 
 def _auth_headers(auth: str | None) -> dict[str, str]:
@@ -271,6 +293,33 @@ def _auth_headers(auth: str | None) -> dict[str, str]:
 def _with_base(sparql: str, base_iri: str | None) -> str:
     # a BASE may come first in any prologue, before the query's own prefixes
     return f"BASE <{base_iri}>\n{sparql}" if base_iri else sparql
+
+
+class _PlainBlankNodes(io.RawIOBase):
+    """Virtuoso labels blank nodes ``nodeID://b1``, which is no blank node label: the stream
+    is read with ``nodeID-b1`` instead (the label is the server's own, and stays one)."""
+
+    LABEL, PLAIN = b'"nodeID://', b'"nodeID-'
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self._stream, self._ready, self._tail = stream, b"", b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[override]
+        while not self._ready:
+            chunk = self._stream.read(64 * 1024)
+            if not chunk:
+                self._ready, self._tail = self._tail, b""
+                break
+            replaced = (self._tail + chunk).replace(self.LABEL, self.PLAIN)
+            # the last bytes may begin a label that the next chunk ends
+            cut = max(0, len(replaced) - len(self.LABEL) + 1)
+            self._ready, self._tail = replaced[:cut], replaced[cut:]
+        given, self._ready = self._ready[: len(buffer)], self._ready[len(buffer) :]
+        buffer[: len(given)] = given
+        return len(given)
 
 
 def _as_query_triples(body: BinaryIO) -> ox.QueryTriples:
