@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 import pyoxigraph as ox
-from SPARQLWrapper import JSON, POST, URLENCODED, SPARQLWrapper
+from SPARQLWrapper import JSON, POST, POSTDIRECTLY, URLENCODED, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
 
 from kg.formats import prefixes_for
@@ -46,6 +46,7 @@ from kg.store import (
 from kg.store.state import LocalState
 
 BATCH = 20_000  # quads per request of a bulk load
+GSP_GRAPHS_PER_BATCH = 8  # past it, a batch goes as one INSERT DATA
 # Graphs a server keeps for itself (Virtuoso's schemas and settings), not data: left out of
 # graph lists, counts, dumps and clearing (a server's union default graph still holds them).
 SERVER_GRAPHS = (
@@ -174,8 +175,7 @@ class SparqlStore:
     ) -> None:
         if not self.update_url:
             raise StoreError("this remote store is read-only: set KG_UPDATE_URL to write")
-        client = self._client(self.update_url, _with_base(sparql, base_iri))
-        client.queryType = "INSERT"  # whatever the operation: send it to the update endpoint
+        client = self._update_client(_with_base(sparql, base_iri))
         with self._state.writing(expected_generation):
             self._send(client).read()
 
@@ -209,12 +209,26 @@ class SparqlStore:
     # -- the wire --------------------------------------------------------------------------
 
     def _client(self, url: str, text: str) -> SPARQLWrapper:
+        """A query, sent as a form: every server reads one (Virtuoso 7 no query body)."""
+        client = self._bare_client(url)
+        client.setRequestMethod(URLENCODED)
+        client.setQuery(text)
+        return client
+
+    def _update_client(self, text: str) -> SPARQLWrapper:
+        """An update, sent as an application/sparql-update body: as a form, a bulk load's
+        megabytes would be percent-encoded in Python, and SPARQLWrapper's guess of the query
+        form (regular expressions over the whole text) would take seconds more."""
+        client = self._bare_client(self.update_url or "")
+        client.setRequestMethod(POSTDIRECTLY)
+        client.queryString, client.queryType = text, "INSERT"  # any update: to the update URL
+        return client
+
+    def _bare_client(self, url: str) -> SPARQLWrapper:
         client = SPARQLWrapper(url)
         client.setMethod(POST)
-        client.setRequestMethod(URLENCODED)  # a form: every server reads one (not all a body)
         client.setOnlyConneg(True)  # Accept alone says the format: no format=… parameters
         client.setTimeout(int(self._timeout))
-        client.setQuery(text)
         for name, value in self._headers.items():
             client.addCustomHttpHeader(name, value)
         return client
@@ -241,21 +255,25 @@ class SparqlStore:
 
     def _send_batch(self, quads: list[ox.Quad]) -> None:
         """One batch of a bulk load: through the Graph Store Protocol, one POST per graph, when
-        the server offers it; else one INSERT DATA."""
-        if not self.gsp_url:
-            client = self._client(self.update_url or "", _insert_data(quads))
-            client.queryType = "INSERT"
-            self._send(client).read()
-            return
+        the server offers it and the batch holds few graphs; else one INSERT DATA (a batch
+        spread over many small graphs would cost the server a transaction per graph)."""
         by_graph: dict[str, list[ox.Triple]] = defaultdict(list)
         for quad in quads:
             name = "" if isinstance(quad.graph_name, ox.DefaultGraph) else quad.graph_name.value
-            by_graph[name].append(ox.Triple(quad.subject, quad.predicate, quad.object))
-        for name, triples in by_graph.items():
-            body = io.BytesIO()
-            ox.serialize(triples, body, ox.RdfFormat.N_TRIPLES)
-            target = "default" if not name else "graph=" + urllib.parse.quote(name, safe="")
-            self._post(f"{self.gsp_url}?{target}", body.getvalue())
+            by_graph[name].append(quad.triple)
+        if self.gsp_url and len(by_graph) <= GSP_GRAPHS_PER_BATCH:
+            for name, triples in by_graph.items():
+                target = "default" if not name else "graph=" + urllib.parse.quote(name, safe="")
+                self._post(f"{self.gsp_url}?{target}", _n_triples(triples))
+            return
+        blocks = [
+            _n_triples(triples).decode()
+            if not name
+            else f"GRAPH <{name}> {{\n{_n_triples(triples).decode()}}}"
+            for name, triples in by_graph.items()
+        ]
+        client = self._update_client("INSERT DATA {\n" + "\n".join(blocks) + "}")
+        self._send(client).read()
 
     def _post(self, url: str, body: bytes) -> None:
         request = urllib.request.Request(
@@ -333,15 +351,11 @@ def _as_query_triples(body: BinaryIO) -> ox.QueryTriples:
     return scratch.query("CONSTRUCT WHERE { ?s ?p ?o }")  # type: ignore[return-value]
 
 
-def _insert_data(quads: list[ox.Quad]) -> str:
-    blocks = []
-    for quad in quads:
-        triple = f"{quad.subject} {quad.predicate} {quad.object} ."
-        if isinstance(quad.graph_name, ox.DefaultGraph):
-            blocks.append(triple)
-        else:
-            blocks.append(f"GRAPH {quad.graph_name} {{ {triple} }}")
-    return "INSERT DATA {\n" + "\n".join(blocks) + "\n}"
+def _n_triples(triples: list[ox.Triple]) -> bytes:
+    """N-Triples, which SPARQL's INSERT DATA reads as they are."""
+    body = io.BytesIO()
+    ox.serialize(triples, body, ox.RdfFormat.N_TRIPLES)
+    return body.getvalue()
 
 
 def _batches(items: Iterable, size: int) -> Iterator[list]:
