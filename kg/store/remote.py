@@ -4,7 +4,7 @@ through SPARQLWrapper for queries and updates and the Graph Store Protocol for b
 What PolicyKG guarantees here, and what each guarantee rests on:
 
 - the default graph is the union of the named graphs: the server's own setting (Oxigraph
-  ``--union-default-graph``, Fuseki ``tdb:unionDefaultGraph``, Virtuoso by default);
+  ``--union-default-graph``, Fuseki ``tdb2:unionDefaultGraph``, Virtuoso by default);
 - a write is whole or absent: each update (a contribution and its record included) is one
   SPARQL Update request, which SPARQL 1.1 servers apply atomically; a bulk load is sent in
   batches and is *not* atomic across them (take a backup of the server first);
@@ -45,7 +45,9 @@ from kg.store import (
 )
 from kg.store.state import LocalState
 
-BATCH = 20_000  # quads per request of a bulk load
+# quads per request of a bulk load (Virtuoso's SPARQL compiler runs out of memory on an
+# INSERT DATA of 5,000 triples)
+BATCH = 2_000
 GSP_GRAPHS_PER_BATCH = 8  # past it, a batch goes as one INSERT DATA
 # Graphs a server keeps for itself (Virtuoso's schemas and settings), not data: left out of
 # graph lists, counts, dumps and clearing (a server's union default graph still holds them).
@@ -370,4 +372,6 @@ def _remote_message(error: Exception) -> str:
     if text[:2] in ("b'", 'b"'):
         with suppress(ValueError, SyntaxError):
             text = ast.literal_eval(text).decode("utf-8", "replace")
-    return text.strip() or str(error)
+    # Virtuoso repeats the whole request after its message: a bulk load's megabytes
+    text = text.split("\nSPARQL query:", 1)[0].strip() or str(error)
+    return text if len(text) <= 1000 else text[:1000] + " […]"
