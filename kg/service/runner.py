@@ -245,13 +245,14 @@ def _produce(
 
 def _query_writer(store: Store, request: QueryRequest) -> Callable[[BinaryIO], None]:
     def write(output: BinaryIO) -> None:
-        result = store.query(
+        store.serialize_query(
+            output,
             request.sparql,
+            request.fmt,
             base_iri=request.base_iri,
             default_graphs=list(request.default_graphs) if request.default_graphs else None,
             named_graphs=list(request.named_graphs) if request.named_graphs else None,
         )
-        result.serialize(output, request.fmt)
 
     return write
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import BinaryIO, Protocol
 
-from pyoxigraph import QueryBoolean, QuerySolutions, QueryTriples, RdfFormat
+from pyoxigraph import QueryBoolean, QueryResultsFormat, QuerySolutions, QueryTriples, RdfFormat
 
 from kg.rdfio import RdfInput
 
@@ -57,6 +57,20 @@ class Store(Protocol):
         default_graphs: list[str] | None = None,
         named_graphs: list[str] | None = None,
     ) -> QueryResult: ...
+
+    def serialize_query(
+        self,
+        output: BinaryIO,
+        sparql: str,
+        fmt: RdfFormat | QueryResultsFormat,
+        *,
+        base_iri: str | None = None,
+        default_graphs: list[str] | None = None,
+        named_graphs: list[str] | None = None,
+    ) -> None:
+        """Writes the query's results to ``output`` in ``fmt`` (a remote passes its server's
+        bytes through when it can: nothing to parse and write again)."""
+        ...
 
     def update(
         self, sparql: str, *, base_iri: str | None = None, expected_generation: int | None = None

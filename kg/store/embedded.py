@@ -112,6 +112,21 @@ class EmbeddedStore:
         except (SyntaxError, ValueError) as error:  # ValueError: an IRI that is not one
             raise QuerySyntaxError(str(error)) from None
 
+    def serialize_query(
+        self,
+        output: BinaryIO,
+        sparql: str,
+        fmt: ox.RdfFormat | ox.QueryResultsFormat,
+        *,
+        base_iri: str | None = None,
+        default_graphs: list[str] | None = None,
+        named_graphs: list[str] | None = None,
+    ) -> None:
+        result = self.query(
+            sparql, base_iri=base_iri, default_graphs=default_graphs, named_graphs=named_graphs
+        )
+        result.serialize(output, fmt)  # type: ignore[arg-type]
+
     def dump(
         self,
         output: BinaryIO,

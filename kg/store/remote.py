@@ -20,6 +20,7 @@ from __future__ import annotations
 import ast
 import base64
 import io
+import shutil
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -67,6 +68,17 @@ NAMED_UNION_ONCE = f"""SELECT ?s ?p ?o WHERE {{
 }}"""
 
 
+# Formats every server writes alike, sent on as they come; the others are asked as JSON results
+# or N-Triples and written again (Virtuoso's TSV, say, quotes its header's variables).
+PASSED_THROUGH = {
+    ox.QueryResultsFormat.JSON,
+    ox.QueryResultsFormat.XML,
+    ox.RdfFormat.N_TRIPLES,
+    ox.RdfFormat.TURTLE,
+}
+JSON_RESULTS = "application/sparql-results+json"
+
+
 class RemoteUnavailableError(StoreError):
     """The remote server did not answer, or answered with a server error."""
 
@@ -107,12 +119,7 @@ class SparqlStore:
         default_graphs: list[str] | None = None,
         named_graphs: list[str] | None = None,
     ) -> QueryResult:
-        client = self._client(self.query_url, _with_base(sparql, base_iri))
-        for iri in default_graphs or ():
-            if iri != DEFAULT_GRAPH:  # the server's own default graph is its default
-                client.addDefaultGraph(iri)
-        for iri in named_graphs or ():
-            client.addNamedGraph(iri)
+        client = self._query_client(sparql, base_iri, default_graphs, named_graphs)
         if client.queryType in ("CONSTRUCT", "DESCRIBE"):
             client.addCustomHttpHeader("Accept", "application/n-triples")
             return _as_query_triples(self._send(client))
@@ -123,6 +130,52 @@ class SparqlStore:
         except SyntaxError as error:
             message = f"{self.query_url} sent unreadable results: {error}"
             raise RemoteUnavailableError(message) from None
+
+    def serialize_query(
+        self,
+        output: BinaryIO,
+        sparql: str,
+        fmt: ox.RdfFormat | ox.QueryResultsFormat,
+        *,
+        base_iri: str | None = None,
+        default_graphs: list[str] | None = None,
+        named_graphs: list[str] | None = None,
+    ) -> None:
+        """The server's own bytes when it sends ``fmt`` (and servers agree on it); else what it
+        sent, read and written again in ``fmt``."""
+        wanted = fmt.media_type.split(";")[0]
+        if fmt not in PASSED_THROUGH:
+            wanted = "application/n-triples" if isinstance(fmt, ox.RdfFormat) else JSON_RESULTS
+        client = self._query_client(sparql, base_iri, default_graphs, named_graphs)
+        client.addCustomHttpHeader("Accept", wanted)
+        response = self._send(client)
+        sent = response.headers.get_content_type()  # type: ignore[attr-defined]
+        if sent == wanted and fmt in PASSED_THROUGH:
+            shutil.copyfileobj(response, output, 64 * 1024)
+        elif isinstance(fmt, ox.QueryResultsFormat) and (
+            given := ox.QueryResultsFormat.from_media_type(sent)
+        ):
+            ox.parse_query_results(_PlainBlankNodes(response), given).serialize(output, fmt)
+        elif isinstance(fmt, ox.RdfFormat) and (given := ox.RdfFormat.from_media_type(sent)):
+            triples = (quad.triple for quad in ox.parse(response, given))
+            ox.serialize(triples, output, fmt)
+        else:
+            raise RemoteUnavailableError(f"{self.query_url} sent {sent}, not {fmt.media_type}")
+
+    def _query_client(
+        self,
+        sparql: str,
+        base_iri: str | None,
+        default_graphs: list[str] | None,
+        named_graphs: list[str] | None,
+    ) -> SPARQLWrapper:
+        client = self._client(self.query_url, _with_base(sparql, base_iri))
+        for iri in default_graphs or ():
+            if iri != DEFAULT_GRAPH:  # the server's own default graph is its default
+                client.addDefaultGraph(iri)
+        for iri in named_graphs or ():
+            client.addNamedGraph(iri)
+        return client
 
     def graphs(self) -> list[str]:
         solutions = self.query(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {OWN} }}")

@@ -90,6 +90,38 @@ def test_the_default_graph_is_the_union_and_a_dataset_narrows_it(over):
     assert 0 < int(narrowed) < int(union)
 
 
+@pytest.mark.parametrize(
+    "accept",
+    [
+        "application/sparql-results+json",
+        "application/sparql-results+xml",
+        "text/csv",
+        "text/tab-separated-values",
+    ],
+)
+def test_results_in_each_format(over, accept):
+    query = "SELECT DISTINCT ?label WHERE { ?a a <https://w3id.org/policykg/ontology#Person> ; <http://www.w3.org/2000/01/rdf-schema#label> ?label }"
+    answer = sparql(over, query, accept)
+    assert answer.status == 200 and answer.headers["Content-Type"].startswith(accept)
+    assert "Jessica Tisch" in answer.text
+
+
+@pytest.mark.parametrize("accept", ["text/turtle", "application/n-triples", "application/ld+json"])
+def test_graphs_in_each_format(over, accept):
+    query = "CONSTRUCT WHERE { <https://w3id.org/policykg/id/person/jessica-tisch> ?p ?o }"
+    answer = sparql(over, query, accept)
+    assert answer.status == 200 and answer.headers["Content-Type"].startswith(accept)
+    parsed = Graph().parse(
+        data=answer.text,
+        format={
+            "text/turtle": "turtle",
+            "application/n-triples": "nt",
+            "application/ld+json": "json-ld",
+        }[accept],
+    )
+    assert len(parsed) > 2
+
+
 def test_a_malformed_query_is_400_with_the_message(over):
     answer = sparql(over, "SELECT ?x WHERE { ?x ?y }")
     assert answer.status == 400 and "Malformed query" in answer.text
