@@ -228,8 +228,6 @@ class SparqlStore:
     def update(
         self, sparql: str, *, base_iri: str | None = None, expected_generation: int | None = None
     ) -> None:
-        if not self.update_url:
-            raise StoreError("this remote store is read-only: set KG_UPDATE_URL to write")
         client = self._update_client(_with_base(sparql, base_iri))
         with self._state.writing(expected_generation):
             self._send(client).read()
@@ -274,7 +272,9 @@ class SparqlStore:
         """An update, sent as an application/sparql-update body: as a form, a bulk load's
         megabytes would be percent-encoded in Python, and SPARQLWrapper's guess of the query
         form (regular expressions over the whole text) would take seconds more."""
-        client = self._bare_client(self.update_url or "")
+        if not self.update_url:
+            raise StoreError("this remote store is read-only: set KG_UPDATE_URL to write")
+        client = self._bare_client(self.update_url)
         client.setRequestMethod(POSTDIRECTLY)
         client.queryString, client.queryType = text, "INSERT"  # any update: to the update URL
         return client
