@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 import urllib.parse
 
 import pytest
@@ -171,3 +172,19 @@ def test_a_stopped_remote_is_503_then_serves_again(over, tmp_path):
         remote.start()
     assert count(over) == before  # nothing half-written meanwhile
     assert sparql(over, "ASK { ?s ?p ?o }").status == 200
+
+
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+
+
+def test_the_timeout_is_policykgs_whatever_the_server_does(backend, tmp_path):
+    env = {**(backend.env if backend else {}), "KG_QUERY_TIMEOUT": "2"}
+    live = start_server(tmp_path / "store", env=env)
+    try:
+        started = time.monotonic()
+        answer = sparql(live, RUNAWAY)
+        assert answer.status == 503 and "did not finish within 2 s" in answer.text
+        assert time.monotonic() - started < 30
+        assert sparql(live, "ASK { ?s ?p ?o }").status == 200  # and it goes on serving
+    finally:
+        live.stop()
