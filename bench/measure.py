@@ -109,13 +109,13 @@ class Server:
             return response.read()
 
     def rss_mb(self) -> float:
-        """Resident memory of the server and its worker processes."""
-        pids = [self.process.pid]
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-        if children.exists():
-            pids += [int(pid) for pid in children.read_text().split()]
-        total = 0
-        for pid in pids:
+        """Resident memory of the server and all its descendants (workers, their helpers)."""
+        pids, total = [self.process.pid], 0
+        while pids:
+            pid = pids.pop()
+            children = Path(f"/proc/{pid}/task/{pid}/children")
+            if children.exists():
+                pids += [int(child) for child in children.read_text().split()]
             status = Path(f"/proc/{pid}/status").read_text()
             total += int(re.search(r"VmRSS:\s+(\d+)", status).group(1))
         return total / 1024

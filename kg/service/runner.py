@@ -1,11 +1,11 @@
 """Running queries under a deadline, streaming their serialized results, caching small ones.
 
-pyoxigraph cannot cancel a query, but it releases the GIL while it evaluates one. So each query
-runs in a helper thread that serializes its results into a bounded channel; the caller reads
-the channel under the deadline. A query still evaluating when its deadline passes is a
-*runaway*: the caller gets ``QueryTimeoutError`` and the runner calls ``on_runaway`` — the
-server uses it to restart the worker process gracefully, which is what ends the evaluation.
-A query cut while it is streaming stops at its next write and needs no restart.
+Each query runs in a helper thread that serializes its results into a bounded channel; the
+caller reads the channel under the deadline. When the deadline passes, the caller gets
+``QueryTimeoutError`` and the helper is told to stop: the embedded store evaluates in a helper
+process, which it kills (pyoxigraph cannot cancel a query), a remote leaves it to its server.
+A query still evaluating in this process after that is a *runaway*, and the runner calls
+``on_runaway`` — the server restarts the worker gracefully, which is what ends it.
 
 At most ``slots`` queries evaluate at once (KG_QUERY_SLOTS: one per core by default), as in
 Fuseki's or GraphDB's query pools: the others wait for a slot, and a query's time limit counts
@@ -95,7 +95,8 @@ class QueryRunner:
             if cached is not None:
                 self._cache.move_to_end(key)
                 return cached
-        job = _start(_query_writer(self.store, request), _Slot(self._slots))
+        cancel = threading.Event()
+        job = _start(_query_writer(self.store, request, cancel), _Slot(self._slots), cancel)
         deadline = time.monotonic() + self.timeout if self.timeout else None
         head: list[bytes] = []
         size = 0
@@ -136,7 +137,9 @@ class QueryRunner:
             item = job.channel.get(timeout=remaining)
         except queue.Empty:
             job.cancel.set()
-            if not job.done.wait(0.05):  # still evaluating: only ending the process stops it
+            # a helper process is killed within a tenth of a second; a query evaluating in
+            # this process (none but the in-memory store's) ends only with the process
+            if not job.done.wait(0.5):
                 if job.slot:  # its worker restarts: the slot serves the queries still to come
                     job.slot.release()
                 self._on_runaway()
@@ -178,9 +181,11 @@ class _Job:
     slot: _Slot | None
 
 
-def _start(write: Callable[[BinaryIO], None], slot: _Slot | None) -> _Job:
+def _start(
+    write: Callable[[BinaryIO], None], slot: _Slot | None, cancel: threading.Event | None = None
+) -> _Job:
     channel: queue.Queue = queue.Queue(maxsize=8)
-    cancel = threading.Event()
+    cancel = cancel or threading.Event()
     done = _HELPERS.submit(_produce, write, channel, cancel, slot)
     return _Job(channel, cancel, done, slot)
 
@@ -243,7 +248,9 @@ def _produce(
             slot.release()
 
 
-def _query_writer(store: Store, request: QueryRequest) -> Callable[[BinaryIO], None]:
+def _query_writer(
+    store: Store, request: QueryRequest, cancel: threading.Event
+) -> Callable[[BinaryIO], None]:
     def write(output: BinaryIO) -> None:
         store.serialize_query(
             output,
@@ -252,6 +259,7 @@ def _query_writer(store: Store, request: QueryRequest) -> Callable[[BinaryIO], N
             base_iri=request.base_iri,
             default_graphs=list(request.default_graphs) if request.default_graphs else None,
             named_graphs=list(request.named_graphs) if request.named_graphs else None,
+            cancel=cancel,
         )
 
     return write

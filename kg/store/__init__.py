@@ -7,6 +7,7 @@ The store knows nothing of HTTP, of validation or of the CLI.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import BinaryIO, Protocol
 
@@ -67,9 +68,11 @@ class Store(Protocol):
         base_iri: str | None = None,
         default_graphs: list[str] | None = None,
         named_graphs: list[str] | None = None,
+        cancel: threading.Event | None = None,
     ) -> None:
         """Writes the query's results to ``output`` in ``fmt`` (a remote passes its server's
-        bytes through when it can: nothing to parse and write again)."""
+        bytes through when it can: nothing to parse and write again). Once ``cancel`` is set
+        the evaluation may be stopped and the call return early."""
         ...
 
     def update(

@@ -17,6 +17,7 @@ With ``path=None`` the store lives in memory, in this process only.
 from __future__ import annotations
 
 import shutil
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -34,6 +35,7 @@ from kg.store import (
     StoreError,
     StoreLockedError,
 )
+from kg.store.executors import Executors
 from kg.store.state import GENERATION_FILE, LOCK_FILE, LocalState, check_generation
 
 # Every triple of the union of the graphs once, in constant memory: a triple in several graphs
@@ -52,6 +54,7 @@ class EmbeddedStore:
     def __init__(self, path: Path | None = None) -> None:
         self.path = path
         self._snapshot: ox.Store | None = None
+        self._executors: Executors | None = None
         self._snapshot_generation = -1
         self._memory_generation = 0
         self._memory_modified = time.time()
@@ -121,11 +124,30 @@ class EmbeddedStore:
         base_iri: str | None = None,
         default_graphs: list[str] | None = None,
         named_graphs: list[str] | None = None,
+        cancel: threading.Event | None = None,
     ) -> None:
-        result = self.query(
-            sparql, base_iri=base_iri, default_graphs=default_graphs, named_graphs=named_graphs
-        )
-        result.serialize(output, fmt)  # type: ignore[arg-type]
+        """A query that may be stopped (``cancel``) is evaluated in a helper process, which
+        is killed when it is (see kg.store.executors); others in this process."""
+        if cancel is None or self.path is None:
+            result = self.query(
+                sparql, base_iri=base_iri, default_graphs=default_graphs, named_graphs=named_graphs
+            )
+            result.serialize(output, fmt)  # type: ignore[arg-type]
+            return
+        for iri in [*(default_graphs or ()), *(named_graphs or ())]:
+            if iri != DEFAULT_GRAPH:
+                _graph_name(iri)  # refused here, before a helper is asked
+        dataset = {
+            "base_iri": base_iri,
+            "default_graph": None
+            if default_graphs is None
+            else [None if iri == DEFAULT_GRAPH else iri for iri in default_graphs],
+            "named_graphs": named_graphs,
+        }
+        if self._executors is None:
+            self._executors = Executors(self.path)
+        request = (sparql, fmt.media_type, dataset, self.generation)
+        self._executors.serialize(output, request, cancel)
 
     def dump(
         self,
@@ -259,6 +281,8 @@ class EmbeddedStore:
 
     def close(self) -> None:
         self._snapshot = None
+        if self._executors is not None:
+            self._executors.close()
 
 
 def _graph_name(iri: str) -> ox.NamedNode:

@@ -21,6 +21,7 @@ import ast
 import base64
 import io
 import shutil
+import threading
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -140,9 +141,10 @@ class SparqlStore:
         base_iri: str | None = None,
         default_graphs: list[str] | None = None,
         named_graphs: list[str] | None = None,
+        cancel: threading.Event | None = None,
     ) -> None:
         """The server's own bytes when it sends ``fmt`` (and servers agree on it); else what it
-        sent, read and written again in ``fmt``."""
+        sent, read and written again in ``fmt``. (A stopped query is the server's to end.)"""
         wanted = fmt.media_type.split(";")[0]
         if fmt not in PASSED_THROUGH:
             wanted = "application/n-triples" if isinstance(fmt, ox.RdfFormat) else JSON_RESULTS

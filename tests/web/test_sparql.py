@@ -6,10 +6,12 @@ import contextlib
 import csv
 import io
 import json
+import os
 import threading
 import time
 import urllib.parse
 from http.client import HTTPConnection
+from pathlib import Path
 
 import pytest
 from rdflib import Graph, URIRef
@@ -421,5 +423,39 @@ def test_queries_wait_for_a_slot_and_their_time_counts_from_it(tmp_path):
         runaway.join(30)
         assert answers["runaway"][0] == 503 and answers["quotes"][0] == 200, answers
         assert answers["quotes"][1] > 0.5, answers  # it waited: alone it takes milliseconds
+    finally:
+        live.stop()
+
+
+def _descendants(pid: int) -> list[int]:
+    found, pending = [], [pid]
+    while pending:
+        current = pending.pop()
+        children = Path(f"/proc/{current}/task/{current}/children")
+        if children.exists():
+            pending += [int(child) for child in children.read_text().split()]
+        found.append(current)
+    return found
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    ticks = 0
+    for pid in pids:
+        with contextlib.suppress(FileNotFoundError):  # a process that has ended uses no more
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def test_a_stopped_query_stops_evaluating(tmp_path):
+    # pyoxigraph cannot cancel a query: its helper process is killed at the timeout
+    live = start_server(tmp_path / "store", env={"KG_QUERY_TIMEOUT": "1"})
+    try:
+        assert http("GET", get(live, RUNAWAY)).status == 503
+        pids = _descendants(live.process.pid)
+        before = _cpu_seconds(pids)
+        time.sleep(2)
+        assert _cpu_seconds(pids) - before < 0.5  # nothing goes on evaluating it
+        assert http("GET", get(live, QUOTES)).status == 200
     finally:
         live.stop()

@@ -1,0 +1,167 @@
+"""Query evaluation in processes that can be stopped.
+
+pyoxigraph cannot cancel a query. So the embedded store evaluates a query that may be stopped
+in a helper process of its own, over its own read-only snapshot of the store; the results come
+back down a pipe, chunk by chunk. A query stopped before its end (past its time, or its reader
+gone) kills its process, which ends the evaluation and frees its memory at once; another
+process takes its place when next needed. Processes are spawned, not forked: RocksDB's threads
+do not survive a fork.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+import time
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import BinaryIO
+
+import pyoxigraph as ox
+
+from kg.store import QuerySyntaxError, StoreError
+
+CHUNK = 64 * 1024
+_SPAWN = multiprocessing.get_context("spawn")
+
+
+class Executors:
+    """Idle helper processes over the store at ``path``, started as needed."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._idle: list[_Executor] = []
+        self._lock = threading.Lock()
+
+    def serialize(
+        self,
+        output: BinaryIO,
+        request: tuple,
+        cancel: threading.Event,
+    ) -> None:
+        """Writes what a helper writes for ``request`` (query, format, dataset, generation);
+        kills the helper if ``cancel`` is set first, or if ``output`` refuses a chunk."""
+        executor = self._take()
+        try:
+            executor.connection.send(request)
+            while True:
+                while not executor.connection.poll(0.05):
+                    if cancel.is_set():
+                        raise _Stopped
+                kind, payload = executor.connection.recv()
+                if kind == "chunk":
+                    output.write(payload)
+                elif kind == "done":
+                    break
+                else:
+                    raise (QuerySyntaxError if kind == "syntax" else StoreError)(payload)
+        except _Stopped:
+            executor.kill()
+            return
+        except (QuerySyntaxError, StoreError):
+            self._give_back(executor)
+            raise
+        except BaseException:  # the reader is gone, or the helper died: it is not reused
+            executor.kill()
+            raise
+        self._give_back(executor)
+
+    def close(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for executor in idle:
+            executor.kill()
+
+    def _take(self) -> _Executor:
+        with self._lock:
+            if self._idle:
+                return self._idle.pop()
+        return _Executor(self.path)
+
+    def _give_back(self, executor: _Executor) -> None:
+        with self._lock:
+            self._idle.append(executor)
+
+
+class _Stopped(Exception):
+    """The caller stopped waiting for the query."""
+
+
+class _Executor:
+    def __init__(self, path: Path) -> None:
+        self.connection, theirs = _SPAWN.Pipe()
+        self.process = _SPAWN.Process(
+            target=_serve, args=(str(path), theirs, os.getpid()), daemon=True
+        )
+        self.process.start()
+        theirs.close()
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.join(5)
+        self.connection.close()
+
+
+def _serve(path: str, connection: Connection, parent: int) -> None:
+    """A helper's life: answer requests until the parent goes."""
+    threading.Thread(target=_leave_with, args=(parent,), daemon=True).start()
+    snapshot, generation = None, None
+    while True:
+        try:
+            sparql, media_type, options, wanted_generation = connection.recv()
+        except EOFError:
+            return
+        try:
+            if snapshot is None or generation != wanted_generation:
+                snapshot, generation = ox.Store.read_only(path), wanted_generation
+            result = snapshot.query(sparql, **_options(options))
+            fmt = ox.QueryResultsFormat.from_media_type(media_type) or ox.RdfFormat.from_media_type(
+                media_type
+            )
+            writer = _PipeWriter(connection)
+            result.serialize(writer, fmt)  # type: ignore[arg-type]
+            writer.flush()
+            connection.send(("done", None))
+        except (SyntaxError, ValueError) as error:
+            connection.send(("syntax", str(error)))
+        except Exception as error:  # reported to the parent, which raises it
+            connection.send(("error", f"{type(error).__name__}: {error}"))
+
+
+def _options(options: dict) -> dict:
+    """The dataset, from names (terms do not cross a pipe)."""
+    built: dict = {"base_iri": options["base_iri"]}
+    if options["default_graph"] is None:
+        built["use_default_graph_as_union"] = True
+    else:
+        built["default_graph"] = [
+            ox.DefaultGraph() if iri is None else ox.NamedNode(iri)
+            for iri in options["default_graph"]
+        ]
+    if options["named_graphs"] is not None:
+        built["named_graphs"] = [ox.NamedNode(iri) for iri in options["named_graphs"]]
+    return built
+
+
+def _leave_with(parent: int) -> None:
+    """A helper whose parent died (killed, say) must not evaluate on forever."""
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(0)
+
+
+class _PipeWriter:
+    def __init__(self, connection: Connection) -> None:
+        self._connection, self._buffer = connection, bytearray()
+
+    def write(self, data) -> int:
+        self._buffer += data
+        if len(self._buffer) >= CHUNK:
+            self.flush()
+        return len(data)
+
+    def flush(self) -> None:
+        if self._buffer:
+            self._connection.send(("chunk", bytes(self._buffer)))
+            self._buffer.clear()
