@@ -54,7 +54,6 @@ class EmbeddedStore:
     def __init__(self, path: Path | None = None) -> None:
         self.path = path
         self._snapshot: ox.Store | None = None
-        self._executors: Executors | None = None
         self._snapshot_generation = -1
         self._memory_generation = 0
         self._memory_modified = time.time()
@@ -62,6 +61,7 @@ class EmbeddedStore:
             self._memory = ox.Store()
             return
         self._state = LocalState(path)
+        self._executors = Executors(path)  # no process until a query needs one
         if not (path / "CURRENT").exists():
             path.mkdir(parents=True, exist_ok=True)
             self._write(lambda _: None)  # creates the database files
@@ -144,8 +144,6 @@ class EmbeddedStore:
             else [None if iri == DEFAULT_GRAPH else iri for iri in default_graphs],
             "named_graphs": named_graphs,
         }
-        if self._executors is None:
-            self._executors = Executors(self.path)
         request = (sparql, fmt.media_type, dataset, self.generation)
         self._executors.serialize(output, request, cancel)
 
@@ -281,7 +279,7 @@ class EmbeddedStore:
 
     def close(self) -> None:
         self._snapshot = None
-        if self._executors is not None:
+        if self.path is not None:
             self._executors.close()
 
 
