@@ -66,3 +66,22 @@ class ProgressReader(io.RawIOBase):
         buffer[: len(chunk)] = chunk
         self._progress(len(chunk))
         return len(chunk)
+
+
+class ChunkWriter:
+    """A binary file object that hands on what is written in chunks of ``size`` bytes (the
+    last may be shorter: ``flush`` sends it)."""
+
+    def __init__(self, send: Callable[[bytes], None], size: int = 64 * 1024) -> None:
+        self._send, self._size, self._buffer = send, size, bytearray()
+
+    def write(self, data) -> int:
+        self._buffer += data
+        if len(self._buffer) >= self._size:
+            self.flush()
+        return len(data)
+
+    def flush(self) -> None:
+        if self._buffer:
+            self._send(bytes(self._buffer))
+            self._buffer.clear()

@@ -28,10 +28,10 @@ from typing import BinaryIO
 
 import pyoxigraph as ox
 
+from kg.rdfio import ChunkWriter
 from kg.service.queries import check_allowed
 from kg.store import Store
 
-CHUNK = 64 * 1024
 CACHEABLE_BYTES = 256 * 1024
 _DONE = object()
 
@@ -231,7 +231,7 @@ def _produce(
     slot: _Slot | None,
 ) -> None:
     """Runs ``write`` into the channel, then marks the end (or passes on its error)."""
-    writer = _ChannelWriter(channel, cancel)
+    writer = ChunkWriter(lambda chunk: _put(channel, chunk, cancel))
     try:
         write(writer)  # type: ignore[arg-type]
         writer.flush()
@@ -274,22 +274,3 @@ def _put(channel: queue.Queue, item, cancel: threading.Event) -> None:
             return
         except queue.Full:
             continue
-
-
-class _ChannelWriter:
-    """A binary file object that sends what is written, in chunks, down the channel."""
-
-    def __init__(self, channel: queue.Queue, cancel: threading.Event) -> None:
-        self._channel, self._cancel = channel, cancel
-        self._buffer = bytearray()
-
-    def write(self, data) -> int:
-        self._buffer += data
-        if len(self._buffer) >= CHUNK:
-            self.flush()
-        return len(data)
-
-    def flush(self) -> None:
-        if self._buffer:
-            _put(self._channel, bytes(self._buffer), self._cancel)
-            self._buffer.clear()

@@ -100,16 +100,7 @@ class EmbeddedStore:
         default_graphs: list[str] | None = None,
         named_graphs: list[str] | None = None,
     ) -> QueryResult:
-        options: dict = {"base_iri": base_iri}
-        if default_graphs is None:
-            options["use_default_graph_as_union"] = True
-        else:
-            options["default_graph"] = [
-                ox.DefaultGraph() if iri == DEFAULT_GRAPH else _graph_name(iri)
-                for iri in default_graphs
-            ]
-        if named_graphs is not None:
-            options["named_graphs"] = [_graph_name(iri) for iri in named_graphs]
+        options = dataset_options(base_iri, default_graphs, named_graphs)
         try:
             return self._reader().query(sparql, **options)
         except (SyntaxError, ValueError) as error:  # ValueError: an IRI that is not one
@@ -134,16 +125,8 @@ class EmbeddedStore:
             )
             result.serialize(output, fmt)  # type: ignore[arg-type]
             return
-        for iri in [*(default_graphs or ()), *(named_graphs or ())]:
-            if iri != DEFAULT_GRAPH:
-                _graph_name(iri)  # refused here, before a helper is asked
-        dataset = {
-            "base_iri": base_iri,
-            "default_graph": None
-            if default_graphs is None
-            else [None if iri == DEFAULT_GRAPH else iri for iri in default_graphs],
-            "named_graphs": named_graphs,
-        }
+        # names cross the pipe; the helper makes the dataset with dataset_options
+        dataset = (base_iri, default_graphs, named_graphs)
         request = (sparql, fmt.media_type, dataset, self.generation)
         self._executors.serialize(output, request, cancel)
 
@@ -281,6 +264,23 @@ class EmbeddedStore:
         self._snapshot = None
         if self.path is not None:
             self._executors.close()
+
+
+def dataset_options(
+    base_iri: str | None, default_graphs: list[str] | None, named_graphs: list[str] | None
+) -> dict:
+    """The query options for a dataset named by IRIs (no default graph named: the union)."""
+    options: dict = {"base_iri": base_iri}
+    if default_graphs is None:
+        options["use_default_graph_as_union"] = True
+    else:
+        options["default_graph"] = [
+            ox.DefaultGraph() if iri == DEFAULT_GRAPH else _graph_name(iri)
+            for iri in default_graphs
+        ]
+    if named_graphs is not None:
+        options["named_graphs"] = [_graph_name(iri) for iri in named_graphs]
+    return options
 
 
 def _graph_name(iri: str) -> ox.NamedNode:

@@ -20,9 +20,9 @@ from typing import BinaryIO
 
 import pyoxigraph as ox
 
+from kg.rdfio import ChunkWriter
 from kg.store import QuerySyntaxError, StoreError
 
-CHUNK = 64 * 1024
 _SPAWN = multiprocessing.get_context("spawn")
 
 
@@ -105,43 +105,30 @@ class _Executor:
 
 def _serve(path: str, connection: Connection, parent: int) -> None:
     """A helper's life: answer requests until the parent goes."""
+    from kg.store.embedded import dataset_options  # here: embedded imports this module
+
     threading.Thread(target=_leave_with, args=(parent,), daemon=True).start()
     snapshot, generation = None, None
     while True:
         try:
-            sparql, media_type, options, wanted_generation = connection.recv()
+            sparql, media_type, dataset, wanted_generation = connection.recv()
         except EOFError:
             return
         try:
             if snapshot is None or generation != wanted_generation:
                 snapshot, generation = ox.Store.read_only(path), wanted_generation
-            result = snapshot.query(sparql, **_options(options))
+            result = snapshot.query(sparql, **dataset_options(*dataset))
             fmt = ox.QueryResultsFormat.from_media_type(media_type) or ox.RdfFormat.from_media_type(
                 media_type
             )
-            writer = _PipeWriter(connection)
+            writer = ChunkWriter(lambda chunk: connection.send(("chunk", chunk)))
             result.serialize(writer, fmt)  # type: ignore[arg-type]
             writer.flush()
             connection.send(("done", None))
-        except (SyntaxError, ValueError) as error:
+        except (SyntaxError, ValueError) as error:  # QuerySyntaxError among them
             connection.send(("syntax", str(error)))
         except Exception as error:  # reported to the parent, which raises it
             connection.send(("error", f"{type(error).__name__}: {error}"))
-
-
-def _options(options: dict) -> dict:
-    """The dataset, from names (terms do not cross a pipe)."""
-    built: dict = {"base_iri": options["base_iri"]}
-    if options["default_graph"] is None:
-        built["use_default_graph_as_union"] = True
-    else:
-        built["default_graph"] = [
-            ox.DefaultGraph() if iri is None else ox.NamedNode(iri)
-            for iri in options["default_graph"]
-        ]
-    if options["named_graphs"] is not None:
-        built["named_graphs"] = [ox.NamedNode(iri) for iri in options["named_graphs"]]
-    return built
 
 
 def _leave_with(parent: int) -> None:
@@ -149,19 +136,3 @@ def _leave_with(parent: int) -> None:
     while os.getppid() == parent:
         time.sleep(1)
     os._exit(0)
-
-
-class _PipeWriter:
-    def __init__(self, connection: Connection) -> None:
-        self._connection, self._buffer = connection, bytearray()
-
-    def write(self, data) -> int:
-        self._buffer += data
-        if len(self._buffer) >= CHUNK:
-            self.flush()
-        return len(data)
-
-    def flush(self) -> None:
-        if self._buffer:
-            self._connection.send(("chunk", bytes(self._buffer)))
-            self._buffer.clear()
