@@ -10,6 +10,10 @@ A query still evaluating in this process after that is a *runaway*, and the runn
 At most ``slots`` queries evaluate at once (KG_QUERY_SLOTS: one per core by default), as in
 Fuseki's or GraphDB's query pools: the others wait for a slot, and a query's time limit counts
 from its slot, so under load a query is stopped for its own cost, not for the queue before it.
+A query still evaluating ``long_after`` seconds into its slot (KG_LONG_QUERY_AFTER) is *long*:
+it gives its slot to the queries waiting and evaluates on at a priority lowered step by step,
+to the lowest at its timeout — as an operating system's feedback queues favour short jobs — so
+a few runaways cannot hold every slot, nor every processor, until they are stopped.
 
 A result cut once its first bytes are sent — past its deadline or past ``max_bytes`` — ends
 with ``ResultCutError``: the server then drops the connection without ending the chunked body,
@@ -18,6 +22,7 @@ so no client can take a cut result for a whole one.
 
 from __future__ import annotations
 
+import functools
 import queue
 import threading
 import time
@@ -72,9 +77,11 @@ class QueryRunner:
         cache_entries: int = 512,
         max_bytes: int = 0,
         slots: int = 1,
+        long_after: float = 1.0,
     ) -> None:
         self.store, self.timeout, self.allowed_services = store, timeout, allowed_services
         self._slots = threading.Semaphore(slots)
+        self.long_after = long_after  # seconds a query holds its slot; 0: to its end
         self.max_bytes = max_bytes  # of one query's results; 0: no limit
         self._on_runaway = on_runaway or (lambda: None)
         self._cache: OrderedDict[tuple, bytes] = OrderedDict()
@@ -96,8 +103,10 @@ class QueryRunner:
                 self._cache.move_to_end(key)
                 return cached
         cancel = threading.Event()
-        job = _start(_query_writer(self.store, request, cancel), _Slot(self._slots), cancel)
-        deadline = time.monotonic() + self.timeout if self.timeout else None
+        slot = _Slot(self._slots, self.long_after)
+        niceness = functools.partial(self._niceness, slot)
+        job = _start(_query_writer(self.store, request, cancel, niceness), slot, cancel)
+        deadline = slot.started + self.timeout if self.timeout else None
         head: list[bytes] = []
         size = 0
         while size <= CACHEABLE_BYTES:
@@ -131,24 +140,46 @@ class QueryRunner:
         finally:
             job.cancel.set()
 
+    def _niceness(self, slot: _Slot) -> int:
+        """How far a query should now yield the processor: not at all in its first
+        ``long_after`` seconds, then more and more, to the lowest priority (19) at its timeout
+        (or after 19 more seconds, when there is none)."""
+        past = time.monotonic() - slot.started - self.long_after
+        if not self.long_after or past < 0:
+            return 0
+        span = self.timeout - self.long_after if self.timeout > self.long_after else 19.0
+        return min(19, 1 + int(18 * past / span))
+
     def _take(self, job: _Job, deadline):
-        remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
-        try:
-            item = job.channel.get(timeout=remaining)
-        except queue.Empty:
-            job.cancel.set()
-            # a helper process is killed within a tenth of a second; a query evaluating in
-            # this process (none but the in-memory store's) ends only with the process
-            if not job.done.wait(0.5):
-                if job.slot:  # its worker restarts: the slot serves the queries still to come
-                    job.slot.release()
-                self._on_runaway()
-            raise QueryTimeoutError(
-                f"the query did not finish within {self.timeout:g} s and was stopped"
-            ) from None
+        while True:
+            wake = deadline
+            if job.slot and job.slot.held and job.slot.until is not None:
+                wake = job.slot.until if wake is None else min(wake, job.slot.until)
+            try:
+                item = job.channel.get(
+                    timeout=None if wake is None else max(0.0, wake - time.monotonic())
+                )
+                break
+            except queue.Empty:
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise self._stop(job) from None
+                job.slot.release()  # a long query: its slot goes to the queries waiting
         if isinstance(item, BaseException):
             raise item
         return item
+
+    def _stop(self, job: _Job) -> QueryTimeoutError:
+        """Stops a query past its deadline; the error to raise."""
+        job.cancel.set()
+        # a helper process is killed within a tenth of a second; a query evaluating in
+        # this process (none but the in-memory store's) ends only with the process
+        if not job.done.wait(0.5):
+            if job.slot:  # its worker restarts: the slot serves the queries still to come
+                job.slot.release()
+            self._on_runaway()
+        return QueryTimeoutError(
+            f"the query did not finish within {self.timeout:g} s and was stopped"
+        )
 
     def _remember(self, key: tuple, body: bytes) -> None:
         with self._lock:
@@ -158,16 +189,19 @@ class QueryRunner:
 
 
 class _Slot:
-    """One of the runner's evaluation slots (waited for on creation), given back once."""
+    """One of the runner's evaluation slots (waited for on creation), given back once: when
+    its query ends, or ``hold_for`` seconds after it was taken (0: no sooner)."""
 
-    def __init__(self, slots: threading.Semaphore) -> None:
+    def __init__(self, slots: threading.Semaphore, hold_for: float = 0.0) -> None:
         slots.acquire()
-        self._slots, self._held, self._lock = slots, True, threading.Lock()
+        self.started = time.monotonic()
+        self.until = self.started + hold_for if hold_for else None
+        self._slots, self.held, self._lock = slots, True, threading.Lock()
 
     def release(self) -> None:
         with self._lock:
-            if self._held:
-                self._held = False
+            if self.held:
+                self.held = False
                 self._slots.release()
 
 
@@ -249,7 +283,7 @@ def _produce(
 
 
 def _query_writer(
-    store: Store, request: QueryRequest, cancel: threading.Event
+    store: Store, request: QueryRequest, cancel: threading.Event, niceness: Callable[[], int]
 ) -> Callable[[BinaryIO], None]:
     def write(output: BinaryIO) -> None:
         store.serialize_query(
@@ -260,6 +294,7 @@ def _query_writer(
             default_graphs=list(request.default_graphs) if request.default_graphs else None,
             named_graphs=list(request.named_graphs) if request.named_graphs else None,
             cancel=cancel,
+            niceness=niceness,
         )
 
     return write

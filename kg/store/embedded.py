@@ -116,9 +116,11 @@ class EmbeddedStore:
         default_graphs: list[str] | None = None,
         named_graphs: list[str] | None = None,
         cancel: threading.Event | None = None,
+        niceness: Callable[[], int] | None = None,
     ) -> None:
         """A query that may be stopped (``cancel``) is evaluated in a helper process, which
-        is killed when it is (see kg.store.executors); others in this process."""
+        is killed when it is and reniced as ``niceness`` says (see kg.store.executors); others
+        in this process."""
         if cancel is None or self.path is None:
             result = self.query(
                 sparql, base_iri=base_iri, default_graphs=default_graphs, named_graphs=named_graphs
@@ -128,7 +130,7 @@ class EmbeddedStore:
         # names cross the pipe; the helper makes the dataset with dataset_options
         dataset = (base_iri, default_graphs, named_graphs)
         request = (sparql, fmt.media_type, dataset, self.generation)
-        self._executors.serialize(output, request, cancel)
+        self._executors.serialize(output, request, cancel, niceness)
 
     def dump(
         self,

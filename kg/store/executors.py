@@ -6,6 +6,10 @@ back down a pipe, chunk by chunk. A query stopped before its end (past its time,
 gone) kills its process, which ends the evaluation and frees its memory at once; another
 process takes its place when next needed. Processes are spawned, not forked: RocksDB's threads
 do not survive a fork.
+
+While a query evaluates, its caller may ask it to yield the processor (a long query, so that
+short ones go first): its process is reniced. No process may raise its priority back without
+privileges, so a reniced helper is not reused but ended with its query.
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ import multiprocessing
 import os
 import threading
 import time
+from collections.abc import Callable
+from contextlib import suppress
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import BinaryIO
@@ -39,16 +45,21 @@ class Executors:
         output: BinaryIO,
         request: tuple,
         cancel: threading.Event,
+        niceness: Callable[[], int] | None = None,
     ) -> None:
         """Writes what a helper writes for ``request`` (query, format, dataset, generation);
-        kills the helper if ``cancel`` is set first, or if ``output`` refuses a chunk."""
+        kills the helper if ``cancel`` is set first, or if ``output`` refuses a chunk; renices
+        it as ``niceness`` says while it works."""
         executor = self._take()
         try:
             executor.connection.send(request)
             while True:
-                while not executor.connection.poll(0.05):
-                    if cancel.is_set():
-                        raise _Stopped
+                if cancel.is_set():
+                    raise _Stopped
+                if niceness:
+                    executor.renice(niceness())
+                if not executor.connection.poll(0.05):
+                    continue
                 kind, payload = executor.connection.recv()
                 if kind == "chunk":
                     output.write(payload)
@@ -80,6 +91,9 @@ class Executors:
         return _Executor(self.path)
 
     def _give_back(self, executor: _Executor) -> None:
+        if executor.niceness:  # it cannot be made to work at full priority again
+            executor.kill()
+            return
         with self._lock:
             self._idle.append(executor)
 
@@ -96,6 +110,16 @@ class _Executor:
         )
         self.process.start()
         theirs.close()
+        self.niceness = 0
+
+    def renice(self, niceness: int) -> None:
+        """Lowers the helper's priority to ``niceness`` (never raises it: that needs
+        privileges). The query evaluates on the helper's main thread, which this renices."""
+        niceness = min(niceness, 19)
+        if niceness > self.niceness:
+            with suppress(ProcessLookupError):  # it died: its pipe tells the caller
+                os.setpriority(os.PRIO_PROCESS, self.process.pid, niceness)
+            self.niceness = niceness
 
     def kill(self) -> None:
         self.process.kill()

@@ -26,7 +26,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import suppress
 from itertools import islice
 from pathlib import Path
@@ -142,9 +142,11 @@ class SparqlStore:
         default_graphs: list[str] | None = None,
         named_graphs: list[str] | None = None,
         cancel: threading.Event | None = None,
+        niceness: Callable[[], int] | None = None,
     ) -> None:
         """The server's own bytes when it sends ``fmt`` (and servers agree on it); else what it
-        sent, read and written again in ``fmt``. (A stopped query is the server's to end.)"""
+        sent, read and written again in ``fmt``. (A stopped query is the server's to end, and
+        its priority the server's to set.)"""
         wanted = fmt.media_type.split(";")[0]
         if fmt not in PASSED_THROUGH:
             wanted = "application/n-triples" if isinstance(fmt, ox.RdfFormat) else JSON_RESULTS

@@ -49,6 +49,7 @@ def create_app(config: AppConfig | None = None) -> Flask:
             on_runaway=config.on_runaway,
             max_bytes=config.settings.max_result_bytes,
             slots=config.settings.slots,
+            long_after=config.settings.long_query_after,
         ),
         tokens=Tokens.load(config.settings.tokens, config.settings.tokens_file),
         write_limiter=WriteLimiter(config.settings.write_rate),

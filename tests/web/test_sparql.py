@@ -406,7 +406,7 @@ def test_runaway_query_is_stopped_while_others_are_answered(tmp_path):
 def test_queries_wait_for_a_slot_and_their_time_counts_from_it(tmp_path):
     live = start_server(
         tmp_path / "store",
-        env={"KG_QUERY_TIMEOUT": "2", "KG_QUERY_SLOTS": "1"},
+        env={"KG_QUERY_TIMEOUT": "2", "KG_QUERY_SLOTS": "1", "KG_LONG_QUERY_AFTER": "0"},
         args=("--workers", "1"),
     )
     try:

@@ -1,0 +1,117 @@
+"""The query runner over a real on-disk store: slots, long queries, priorities, timeouts."""
+
+from __future__ import annotations
+
+import io
+import os
+import threading
+import time
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from kg.service.runner import QueryRequest, QueryRunner, QueryTimeoutError
+from kg.store.embedded import EmbeddedStore
+
+# 20,000 triples: the runaway's 400 million pairs take minutes, the lookup milliseconds
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . FILTER(?c != ?f) }"
+LOOKUP = "SELECT ?o WHERE { <http://ex/s%d> ?p ?o }"
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> EmbeddedStore:
+    store = EmbeddedStore(tmp_path / "store")
+    triples = "".join(f'<http://ex/s{i}> <http://ex/p> "{i}" .\n' for i in range(20_000))
+    store.load(triples.encode(), ox.RdfFormat.N_TRIPLES, graph="http://ex/g")
+    return store
+
+
+def request(sparql: str) -> QueryRequest:
+    return QueryRequest(sparql, ox.QueryResultsFormat.JSON)
+
+
+def helper_niceness() -> list[int]:
+    """The priorities (nice values) of this process's children: the query helpers."""
+    children = []
+    for task in Path("/proc/self/task").iterdir():
+        children += (task / "children").read_text().split()
+    return [os.getpriority(os.PRIO_PROCESS, int(pid)) for pid in children]
+
+
+def run_runaway(runner: QueryRunner, outcome: dict) -> threading.Thread:
+    def run() -> None:
+        started = time.monotonic()
+        try:
+            runner.run(request(RUNAWAY))
+        except QueryTimeoutError as error:
+            outcome["error"] = error
+        outcome["seconds"] = time.monotonic() - started
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
+
+
+def timed_lookup(runner: QueryRunner, subject: int) -> float:
+    """Seconds to look up a subject (a new one each time: answers are cached)."""
+    started = time.monotonic()
+    assert b'"%d"' % subject in runner.run(request(LOOKUP % subject))
+    return time.monotonic() - started
+
+
+def test_a_long_query_gives_its_slot_to_a_short_one(store):
+    runner = QueryRunner(store, timeout=6, slots=1, long_after=0.5)
+    timed_lookup(runner, 1)  # a helper is ready
+    outcome: dict = {}
+    runaway = run_runaway(runner, outcome)
+    time.sleep(1)
+    assert timed_lookup(runner, 2) < 3  # not the 5 s the runaway had left in the only slot
+    runaway.join(30)
+    assert isinstance(outcome.get("error"), QueryTimeoutError)
+    assert 5.5 < outcome["seconds"] < 8
+
+
+def test_a_query_holding_its_slot_to_its_end_makes_the_others_wait(store):
+    runner = QueryRunner(store, timeout=3, slots=1, long_after=0)
+    timed_lookup(runner, 1)
+    outcome: dict = {}
+    runaway = run_runaway(runner, outcome)
+    time.sleep(1)
+    assert timed_lookup(runner, 2) > 1.5  # it waited for the runaway to be stopped
+    runaway.join(30)
+    assert isinstance(outcome.get("error"), QueryTimeoutError)
+
+
+def test_a_long_query_yields_the_processor_more_and_more_until_its_timeout(store):
+    runner = QueryRunner(store, timeout=5, slots=2, long_after=1)
+    outcome: dict = {}
+    runaway = run_runaway(runner, outcome)
+    time.sleep(0.5)
+    early = max(helper_niceness())
+    time.sleep(2)
+    middle = max(helper_niceness())
+    time.sleep(2)
+    late = max(helper_niceness())
+    runaway.join(30)
+    assert early == 0 < middle < late <= 19, (early, middle, late)
+    assert isinstance(outcome.get("error"), QueryTimeoutError)
+    # the reniced helper ended with its query; the next query gets one at full priority
+    timed_lookup(runner, 1)
+    assert max(helper_niceness()) == 0
+
+
+def test_a_helper_asked_to_yield_is_reniced_and_not_kept(store):
+    seen: list[int] = []
+
+    def niceness() -> int:
+        seen.extend(helper_niceness())
+        return 7
+
+    output = io.BytesIO()
+    store.serialize_query(
+        output, LOOKUP % 7, ox.QueryResultsFormat.JSON, cancel=threading.Event(), niceness=niceness
+    )
+    assert b'"7"' in output.getvalue()
+    assert 7 in seen
+    assert max(helper_niceness(), default=0) == 0
