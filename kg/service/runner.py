@@ -11,9 +11,10 @@ At most ``slots`` queries evaluate at once (KG_QUERY_SLOTS: one per core by defa
 Fuseki's or GraphDB's query pools: the others wait for a slot, and a query's time limit counts
 from its slot, so under load a query is stopped for its own cost, not for the queue before it.
 A query still evaluating ``long_after`` seconds into its slot (KG_LONG_QUERY_AFTER) is *long*:
-it gives its slot to the queries waiting and evaluates on at a priority lowered step by step,
-to the lowest at its timeout — as an operating system's feedback queues favour short jobs — so
-a few runaways cannot hold every slot, nor every processor, until they are stopped.
+it gives its slot to the queries waiting and evaluates on at a priority lowered by each
+processor-second it uses — as an operating system's feedback queues favour short jobs — so a
+few runaways cannot hold every slot, nor every processor, until they are stopped; a query slow
+only for want of the processor keeps its priority.
 
 A result cut once its first bytes are sent — past its deadline or past ``max_bytes`` — ends
 with ``ResultCutError``: the server then drops the connection without ending the chunked body,
@@ -140,15 +141,13 @@ class QueryRunner:
         finally:
             job.cancel.set()
 
-    def _niceness(self, slot: _Slot) -> int:
+    def _niceness(self, slot: _Slot, cpu_seconds: float) -> int:
         """How far a query should now yield the processor: not at all in its first
-        ``long_after`` seconds, then more and more, to the lowest priority (19) at its timeout
-        (or after 19 more seconds, when there is none)."""
-        past = time.monotonic() - slot.started - self.long_after
-        if not self.long_after or past < 0:
+        ``long_after`` seconds, then by four nice levels for each processor-second it has
+        used, to the lowest priority (19) after about 4.5 s."""
+        if not self.long_after or time.monotonic() - slot.started < self.long_after:
             return 0
-        span = self.timeout - self.long_after if self.timeout > self.long_after else 19.0
-        return min(19, 1 + int(18 * past / span))
+        return min(19, 1 + int(4 * cpu_seconds))
 
     def _take(self, job: _Job, deadline):
         while True:

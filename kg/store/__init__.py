@@ -69,13 +69,14 @@ class Store(Protocol):
         default_graphs: list[str] | None = None,
         named_graphs: list[str] | None = None,
         cancel: threading.Event | None = None,
-        niceness: Callable[[], int] | None = None,
+        niceness: Callable[[float], int] | None = None,
     ) -> None:
         """Writes the query's results to ``output`` in ``fmt`` (a remote passes its server's
         bytes through when it can: nothing to parse and write again). Once ``cancel`` is set
-        the evaluation may be stopped and the call return early. ``niceness`` tells, while the
-        query evaluates, how far it should now yield the processor (0 to 19, as `nice`): a
-        store that evaluates in a process of its own lowers that process's priority."""
+        the evaluation may be stopped and the call return early. ``niceness`` tells, from the
+        processor seconds the evaluation has used, how far it should now yield the processor
+        (0 to 19, as `nice`): a store that evaluates in a process of its own lowers that
+        process's priority."""
         ...
 
     def update(

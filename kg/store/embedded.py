@@ -116,7 +116,7 @@ class EmbeddedStore:
         default_graphs: list[str] | None = None,
         named_graphs: list[str] | None = None,
         cancel: threading.Event | None = None,
-        niceness: Callable[[], int] | None = None,
+        niceness: Callable[[float], int] | None = None,
     ) -> None:
         """A query that may be stopped (``cancel``) is evaluated in a helper process, which
         is killed when it is and reniced as ``niceness`` says (see kg.store.executors); others

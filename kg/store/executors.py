@@ -7,9 +7,10 @@ gone) kills its process, which ends the evaluation and frees its memory at once;
 process takes its place when next needed. Processes are spawned, not forked: RocksDB's threads
 do not survive a fork.
 
-While a query evaluates, its caller may ask it to yield the processor (a long query, so that
-short ones go first): its process is reniced. No process may raise its priority back without
-privileges, so a reniced helper is not reused but ended with its query.
+While a query evaluates, its caller may ask it to yield the processor, as a function of the
+processor time it has used (a long query, so that short ones go first): its process is
+reniced. No process may raise its priority back without privileges, so a reniced helper is not
+reused but ended with its query.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from kg.rdfio import ChunkWriter
 from kg.store import QuerySyntaxError, StoreError
 
 _SPAWN = multiprocessing.get_context("spawn")
+_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 class Executors:
@@ -45,20 +47,21 @@ class Executors:
         output: BinaryIO,
         request: tuple,
         cancel: threading.Event,
-        niceness: Callable[[], int] | None = None,
+        niceness: Callable[[float], int] | None = None,
     ) -> None:
         """Writes what a helper writes for ``request`` (query, format, dataset, generation);
-        kills the helper if ``cancel`` is set first, or if ``output`` refuses a chunk; renices
-        it as ``niceness`` says while it works."""
+        kills the helper if ``cancel`` is set first, or if ``output`` refuses a chunk; while
+        the caller waits, renices it to what ``niceness`` says of the processor seconds used."""
         executor = self._take()
+        cpu_before = executor.cpu_seconds()
         try:
             executor.connection.send(request)
             while True:
                 if cancel.is_set():
                     raise _Stopped
-                if niceness:
-                    executor.renice(niceness())
                 if not executor.connection.poll(0.05):
+                    if niceness:
+                        executor.renice(niceness(executor.cpu_seconds() - cpu_before))
                     continue
                 kind, payload = executor.connection.recv()
                 if kind == "chunk":
@@ -111,6 +114,15 @@ class _Executor:
         self.process.start()
         theirs.close()
         self.niceness = 0
+
+    def cpu_seconds(self) -> float:
+        """Processor time the helper has used (from Linux's /proc; elsewhere 0)."""
+        try:
+            stat = Path(f"/proc/{self.process.pid}/stat").read_text()
+        except OSError:
+            return 0.0
+        fields = stat.rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / _TICKS  # utime, stime
 
     def renice(self, niceness: int) -> None:
         """Lowers the helper's priority to ``niceness`` (never raises it: that needs

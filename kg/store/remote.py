@@ -142,7 +142,7 @@ class SparqlStore:
         default_graphs: list[str] | None = None,
         named_graphs: list[str] | None = None,
         cancel: threading.Event | None = None,
-        niceness: Callable[[], int] | None = None,
+        niceness: Callable[[float], int] | None = None,
     ) -> None:
         """The server's own bytes when it sends ``fmt`` (and servers agree on it); else what it
         sent, read and written again in ``fmt``. (A stopped query is the server's to end, and

@@ -104,14 +104,17 @@ def test_a_long_query_yields_the_processor_more_and_more_until_its_timeout(store
 def test_a_helper_asked_to_yield_is_reniced_and_not_kept(store):
     seen: list[int] = []
 
-    def niceness() -> int:
+    def niceness(cpu_seconds: float) -> int:
         seen.extend(helper_niceness())
         return 7
 
     output = io.BytesIO()
+    # 8 million rows counted: long enough to be asked a few times
+    values = " ".join(map(str, range(400)))
+    counting = f"SELECT (COUNT(*) AS ?n) WHERE {{ VALUES ?x {{ {values} }} ?a ?p ?c }}"
     store.serialize_query(
-        output, LOOKUP % 7, ox.QueryResultsFormat.JSON, cancel=threading.Event(), niceness=niceness
+        output, counting, ox.QueryResultsFormat.JSON, cancel=threading.Event(), niceness=niceness
     )
-    assert b'"7"' in output.getvalue()
+    assert b'"8000000"' in output.getvalue()
     assert 7 in seen
     assert max(helper_niceness(), default=0) == 0
