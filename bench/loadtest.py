@@ -1,6 +1,6 @@
 """A bounded load test on loopback: 32 clients for 60 s on the 1 M-triple synthetic graph.
 
-    python bench/loadtest.py [--agencies 20000] [--seconds 60] [--timeout 5]
+    python bench/loadtest.py [--agencies 20000] [--seconds 60] [--timeout 30] [--runaways-at 10]
 
 Needs wrk (Debian: apt-get install wrk) and, for the peer, the `oxigraph` command
 (pip install oxigraph). Against `kg serve` (2 workers of 8 threads), at the same time:
@@ -8,10 +8,10 @@ Needs wrk (Debian: apt-get install wrk) and, for the peer, the `oxigraph` comman
 - 8 clients fetch agency pages as HTML (wrk, no pause);
 - 6 clients run the named queries in turn, pausing --named-pause s after each answer;
 - 2 clients contribute a new statement each (through the gate), --contribution-pause s apart;
-- a third of the way in, 10 runaway queries are fired at once: each must be cut at the timeout
-  (503) while the rest of the traffic is served.
+- --runaways-at s in, 10 runaway queries are fired at once: each must be cut at the timeout
+  (the server's default, 30 s) with a 503 while the rest of the traffic is served.
 It prints each kind's p50/p99 latency and errors, the runaway queries' fate, and the server's
-memory in the first and the last 20 s. The lookups are then run alone against
+memory: in the first and the last 20 s, and every 5 s as a bar chart. The lookups are then run alone against
 `oxigraph serve-read-only` on the same data, for a peer's latency at the same concurrency.
 The server's log is kept in bench/out/loadtest-server.log.
 """
@@ -210,7 +210,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--agencies", type=int, default=20_000)
     parser.add_argument("--seconds", type=int, default=60)
-    parser.add_argument("--timeout", type=float, default=10.0, help="KG_QUERY_TIMEOUT")
+    parser.add_argument("--timeout", type=float, default=30.0, help="KG_QUERY_TIMEOUT")
+    parser.add_argument(
+        "--runaways-at", type=float, default=10.0, help="seconds in, when the runaways are fired"
+    )
     parser.add_argument("--named-pause", type=float, default=2.0, help="seconds between queries")
     parser.add_argument(
         "--contribution-pause", type=float, default=1.0, help="seconds between contributions"
@@ -263,7 +266,7 @@ def main() -> None:
         }
         for client in (client for clients in paced.values() for client in clients):
             client.start()
-        time.sleep(args.seconds / 3)
+        time.sleep(args.runaways_at)
         runaways: list = [None] * 10
         fired = [threading.Thread(target=runaway, args=(root, runaways, i)) for i in range(10)]
         for thread in fired:
@@ -343,14 +346,27 @@ def report(args, figures, runaways, samples, started, elapsed, peer) -> None:
         f"\nRunaway queries: {len(cut)} of 10 cut with 503 (timeout {args.timeout:g} s; "
         f"slowest answer {slowest:.1f} s)"
     )
-    first = [mb for at, mb in samples if at - started <= 20]
-    last = [mb for at, mb in samples if at - started >= elapsed - 20]
+    seconds = [(at - started, mb) for at, mb in samples if at - started <= args.seconds]
+    first = [mb for at, mb in seconds if at <= 20]
+    last = [mb for at, mb in seconds if at >= args.seconds - 20]
     if first and last:
         print(
             f"Server memory (all processes): first 20 s median {statistics.median(first):,.0f} MB, "
             f"last 20 s median {statistics.median(last):,.0f} MB, "
-            f"peak {max(mb for _at, mb in samples):,.0f} MB"
+            f"peak {max(mb for _at, mb in seconds):,.0f} MB\n"
         )
+        memory_chart(seconds, args.runaways_at)
+
+
+def memory_chart(seconds: list[tuple[float, float]], runaways_at: float) -> None:
+    """The server's memory every 5 s, as bars (the runaways' burst marked)."""
+    peak = max(mb for _at, mb in seconds)
+    for start in range(0, int(max(at for at, _mb in seconds)) + 1, 5):
+        window = [mb for at, mb in seconds if start <= at < start + 5]
+        if window:
+            mb = statistics.median(window)
+            mark = "  <- 10 runaways fired" if start <= runaways_at < start + 5 else ""
+            print(f"{start:3d}-{start + 5:<3d} s {mb:6,.0f} MB {'#' * round(40 * mb / peak)}{mark}")
 
 
 if __name__ == "__main__":

@@ -122,4 +122,8 @@ class Server:
 
     def stop(self) -> None:
         self.process.terminate()
-        self.process.wait(30)
+        try:
+            self.process.wait(60)
+        except subprocess.TimeoutExpired:  # requests still held: the figures are taken already
+            self.process.kill()
+            self.process.wait()

@@ -17,7 +17,13 @@ from kg.cli import Context, handles_errors, main, pass_context
     type=int,
     help="Worker processes (each answers requests with its own threads).",
 )
-@click.option("--threads", default=8, show_default=True, type=int, help="Threads per worker.")
+@click.option(
+    "--threads",
+    default=32,
+    show_default=True,
+    type=int,
+    help="Threads per worker: requests answered at once (queries also wait for a slot).",
+)
 @click.option(
     "--query-timeout",
     type=float,

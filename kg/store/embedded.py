@@ -16,6 +16,7 @@ With ``path=None`` the store lives in memory, in this process only.
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
 import time
@@ -51,7 +52,9 @@ UNION_ONCE = """SELECT ?s ?p ?o WHERE {
 class EmbeddedStore:
     """Oxigraph on disk (or in memory when ``path`` is None)."""
 
-    def __init__(self, path: Path | None = None) -> None:
+    def __init__(self, path: Path | None = None, *, idle_helpers: int | None = None) -> None:
+        """``idle_helpers``: query helper processes kept waiting between queries (None: one
+        per core); more are started when more queries evaluate at once, and end after."""
         self.path = path
         self._snapshot: ox.Store | None = None
         self._snapshot_generation = -1
@@ -61,7 +64,8 @@ class EmbeddedStore:
             self._memory = ox.Store()
             return
         self._state = LocalState(path)
-        self._executors = Executors(path)  # no process until a query needs one
+        # no process until a query needs one
+        self._executors = Executors(path, keep=idle_helpers or os.cpu_count() or 1)
         if not (path / "CURRENT").exists():
             path.mkdir(parents=True, exist_ok=True)
             self._write(lambda _: None)  # creates the database files

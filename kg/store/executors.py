@@ -35,10 +35,11 @@ _TICKS = os.sysconf("SC_CLK_TCK")
 
 
 class Executors:
-    """Idle helper processes over the store at ``path``, started as needed."""
+    """Helper processes over the store at ``path``, started as needed; up to ``keep`` of them
+    wait between queries, the others end (a burst of queries leaves no crowd behind)."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
+    def __init__(self, path: Path, keep: int) -> None:
+        self.path, self.keep = path, keep
         self._idle: list[_Executor] = []
         self._lock = threading.Lock()
 
@@ -98,7 +99,10 @@ class Executors:
             executor.kill()
             return
         with self._lock:
-            self._idle.append(executor)
+            if len(self._idle) < self.keep:
+                self._idle.append(executor)
+                return
+        executor.kill()
 
 
 class _Stopped(Exception):

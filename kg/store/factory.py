@@ -10,7 +10,7 @@ from kg.store.remote import SparqlStore
 
 def open_store(settings: Settings) -> Store:
     if settings.backend == "embedded":
-        return EmbeddedStore(settings.store_path)
+        return EmbeddedStore(settings.store_path, idle_helpers=settings.slots)
     if settings.backend != "sparql":
         raise StoreError(f"unknown backend {settings.backend!r}: embedded or sparql")
     if not settings.query_url:

@@ -50,15 +50,16 @@ class Server(BaseApplication):
         self, settings: Settings, *, host: str, port: int, workers: int, threads: int
     ) -> None:
         self.settings = settings
+        held = settings.long_query_after or settings.query_timeout  # a slot, by one query
         self.options = {
             "bind": f"{host}:{port}",
             "workers": workers,
             "worker_class": "gthread",
             "threads": threads,
             # a worker restarting after a runaway query lets its other requests finish, those
-            # waiting for a query slot included
+            # waiting for a query slot included (each holds one for its time, or until long)
             "graceful_timeout": max(
-                30, int(settings.query_timeout * (1 + threads / settings.slots)) + 5
+                30, int(settings.query_timeout + threads / settings.slots * held) + 5
             ),
             "timeout": max(60, int(settings.query_timeout) * 2),
             "keepalive": 5,
