@@ -11,8 +11,9 @@ Needs wrk (Debian: apt-get install wrk) and, for the peer, the `oxigraph` comman
 - --runaways-at s in, 10 runaway queries are fired at once: each must be cut at the timeout
   (the server's default, 30 s) with a 503 while the rest of the traffic is served.
 It prints each kind's p50/p99 latency and errors, the runaway queries' fate, and the server's
-memory: in the first and the last 20 s, and every 5 s as a bar chart. The lookups are then run alone against
-`oxigraph serve-read-only` on the same data, for a peer's latency at the same concurrency.
+memory: in the first and the last 20 s, and every 5 s as a bar chart. The lookups are then run
+alone against `oxigraph serve-read-only` on the same data, for a peer's latency at the same
+concurrency.
 The server's log is kept in bench/out/loadtest-server.log.
 """
 
@@ -128,7 +129,10 @@ class PacedClient(threading.Thread):
             try:
                 with urllib.request.urlopen(self.request_for(n), timeout=60) as response:
                     response.read()
-            except (urllib.error.HTTPError, OSError) as error:
+            except urllib.error.HTTPError as error:  # the server's own words, to read after
+                self.errors.append(f"{error.code}: {error.read()[:300].decode(errors='replace')}")
+                continue
+            except OSError as error:
                 self.errors.append(str(error))
                 continue
             self.times.append((time.perf_counter() - started) * 1000)

@@ -11,10 +11,11 @@ At most ``slots`` queries evaluate at once (KG_QUERY_SLOTS: one per core by defa
 Fuseki's or GraphDB's query pools: the others wait for a slot, and a query's time limit counts
 from its slot, so under load a query is stopped for its own cost, not for the queue before it.
 A query still evaluating ``long_after`` seconds into its slot (KG_LONG_QUERY_AFTER) is *long*:
-it gives its slot to the queries waiting and evaluates on at a priority lowered by each
-processor-second it uses — as an operating system's feedback queues favour short jobs — so a
-few runaways cannot hold every slot, nor every processor, until they are stopped; a query slow
-only for want of the processor keeps its priority.
+it gives its slot to the queries waiting; and once it has used more than ``long_after``
+seconds of processor, its priority falls with each further processor-second — as an operating
+system's feedback queues favour short jobs — so a few runaways cannot hold every slot, nor every
+processor, until they are stopped, while a query slow only for want of the processor keeps its
+priority.
 
 A result cut once its first bytes are sent — past its deadline or past ``max_bytes`` — ends
 with ``ResultCutError``: the server then drops the connection without ending the chunked body,
@@ -23,7 +24,6 @@ so no client can take a cut result for a whole one.
 
 from __future__ import annotations
 
-import functools
 import queue
 import threading
 import time
@@ -105,8 +105,7 @@ class QueryRunner:
                 return cached
         cancel = threading.Event()
         slot = _Slot(self._slots, self.long_after)
-        niceness = functools.partial(self._niceness, slot)
-        job = _start(_query_writer(self.store, request, cancel, niceness), slot, cancel)
+        job = _start(_query_writer(self.store, request, cancel, self._niceness), slot, cancel)
         deadline = slot.started + self.timeout if self.timeout else None
         head: list[bytes] = []
         size = 0
@@ -141,13 +140,14 @@ class QueryRunner:
         finally:
             job.cancel.set()
 
-    def _niceness(self, slot: _Slot, cpu_seconds: float) -> int:
-        """How far a query should now yield the processor: not at all in its first
-        ``long_after`` seconds, then by four nice levels for each processor-second it has
-        used, to the lowest priority (19) after about 4.5 s."""
-        if not self.long_after or time.monotonic() - slot.started < self.long_after:
+    def _niceness(self, cpu_seconds: float) -> int:
+        """How far a query should now yield the processor: not at all while it has used
+        less than ``long_after`` seconds of processor, then by four nice levels for each
+        further processor-second, to the lowest priority (19) about 4.5 s later."""
+        beyond = cpu_seconds - self.long_after
+        if not self.long_after or beyond < 0:
             return 0
-        return min(19, 1 + int(4 * cpu_seconds))
+        return min(19, 1 + int(4 * beyond))
 
     def _take(self, job: _Job, deadline):
         while True:
