@@ -74,6 +74,7 @@ class ChunkWriter:
 
     def __init__(self, send: Callable[[bytes], None], size: int = 64 * 1024) -> None:
         self._send, self._size, self._buffer = send, size, bytearray()
+        self.sent = False  # whether a chunk has been handed on
 
     def write(self, data) -> int:
         self._buffer += data
@@ -85,3 +86,4 @@ class ChunkWriter:
         if self._buffer:
             self._send(bytes(self._buffer))
             self._buffer.clear()
+            self.sent = True

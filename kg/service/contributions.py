@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -147,18 +148,16 @@ def contribute(
     """Validates the contribution against the whole graph and commits it in one update.
 
     If another write lands between the validation and the commit, the contribution is
-    validated again against the new graph (a few times) rather than committed blind.
-    Raises ContributionError (unusable), RefusedError (violations), AlreadyContributedError,
-    or StoreConflictError (the graph kept changing: nothing written)."""
+    validated again against the new graph rather than committed blind; the last time with
+    every other writer held off, so that a steady stream of writes cannot starve it.
+    Raises ContributionError (unusable), RefusedError (violations) or AlreadyContributedError."""
     if not triples:
         raise ContributionError("the contribution holds no triples")
-    for attempt in range(ATTEMPTS):
-        try:
+    for _ in range(ATTEMPTS - 1):
+        with suppress(StoreConflictError):
             return _contribute_once(store, ns, triples, contributor, source, dry_run)
-        except StoreConflictError:
-            if attempt == ATTEMPTS - 1:
-                raise
-    raise AssertionError("unreachable")
+    with store.exclusive():  # the last try: no other write can land before its commit
+        return _contribute_once(store, ns, triples, contributor, source, dry_run)
 
 
 def _contribute_once(

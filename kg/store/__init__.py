@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import BinaryIO, Protocol
 
 from pyoxigraph import QueryBoolean, QueryResultsFormat, QuerySolutions, QueryTriples, RdfFormat
@@ -77,6 +78,11 @@ class Store(Protocol):
         processor seconds the evaluation has used, how far it should now yield the processor
         (0 to 19, as `nice`): a store that evaluates in a process of its own lowers that
         process's priority."""
+        ...
+
+    def exclusive(self) -> AbstractContextManager[None]:
+        """Holds off every other writer (other threads and processes) while the calling
+        thread reads and then writes: its own writes go through."""
         ...
 
     def update(

@@ -21,6 +21,7 @@ import shutil
 import threading
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import BinaryIO
 
@@ -62,6 +63,7 @@ class EmbeddedStore:
         self._memory_modified = time.time()
         if path is None:
             self._memory = ox.Store()
+            self._memory_lock = threading.RLock()  # the write lock, in this process only
             return
         self._state = LocalState(path)
         # no process until a query needs one
@@ -171,6 +173,9 @@ class EmbeddedStore:
 
     # -- writing ---------------------------------------------------------------------------
 
+    def exclusive(self) -> AbstractContextManager[None]:
+        return self._memory_lock if self.path is None else self._state.exclusive()
+
     def _write(
         self, operation: Callable[[ox.Store], None], expected_generation: int | None = None
     ) -> None:
@@ -180,10 +185,11 @@ class EmbeddedStore:
         generation moves, so other processes reopen their snapshots onto the new state.
         """
         if self.path is None:
-            check_generation(self._memory_generation, expected_generation)
-            operation(self._memory)
-            self._memory_generation += 1
-            self._memory_modified = time.time()
+            with self._memory_lock:
+                check_generation(self._memory_generation, expected_generation)
+                operation(self._memory)
+                self._memory_generation += 1
+                self._memory_modified = time.time()
             return
         with self._state.writing(expected_generation):
             try:

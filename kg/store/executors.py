@@ -32,6 +32,7 @@ from kg.store import QuerySyntaxError, StoreError
 
 _SPAWN = multiprocessing.get_context("spawn")
 _TICKS = os.sysconf("SC_CLK_TCK")
+_ATTEMPTS = 3  # evaluations of one query, over fresh snapshots, while writes remove files
 
 
 class Executors:
@@ -145,8 +146,6 @@ class _Executor:
 
 def _serve(path: str, connection: Connection, parent: int) -> None:
     """A helper's life: answer requests until the parent goes."""
-    from kg.store.embedded import dataset_options  # here: embedded imports this module
-
     threading.Thread(target=_leave_with, args=(parent,), daemon=True).start()
     snapshot, generation = None, None
     while True:
@@ -154,21 +153,40 @@ def _serve(path: str, connection: Connection, parent: int) -> None:
             sparql, media_type, dataset, wanted_generation = connection.recv()
         except EOFError:
             return
-        try:
-            if snapshot is None or generation != wanted_generation:
-                snapshot, generation = ox.Store.read_only(path), wanted_generation
-            result = snapshot.query(sparql, **dataset_options(*dataset))
-            fmt = ox.QueryResultsFormat.from_media_type(media_type) or ox.RdfFormat.from_media_type(
-                media_type
-            )
+        for attempt in range(_ATTEMPTS):
             writer = ChunkWriter(lambda chunk: connection.send(("chunk", chunk)))
-            result.serialize(writer, fmt)  # type: ignore[arg-type]
-            writer.flush()
-            connection.send(("done", None))
-        except (SyntaxError, ValueError) as error:  # QuerySyntaxError among them
-            connection.send(("syntax", str(error)))
-        except Exception as error:  # reported to the parent, which raises it
-            connection.send(("error", f"{type(error).__name__}: {error}"))
+            try:
+                if snapshot is None or generation != wanted_generation or attempt:
+                    snapshot, generation = ox.Store.read_only(path), wanted_generation
+                _evaluate(snapshot, sparql, media_type, dataset, writer)
+                connection.send(("done", None))
+                break
+            except (SyntaxError, ValueError) as error:  # QuerySyntaxError among them
+                connection.send(("syntax", str(error)))
+                break
+            except (OSError, RuntimeError) as error:
+                # Reading while another process writes can find a file compacted away
+                # (Store.read_only says so): a fresh snapshot answers, if nothing is sent yet.
+                if writer.sent or attempt == _ATTEMPTS - 1:
+                    connection.send(("error", f"{type(error).__name__}: {error}"))
+                    break
+                time.sleep(0.05 * (attempt + 1))
+            except Exception as error:  # reported to the parent, which raises it
+                connection.send(("error", f"{type(error).__name__}: {error}"))
+                break
+
+
+def _evaluate(
+    snapshot: ox.Store, sparql: str, media_type: str, dataset: tuple, writer: ChunkWriter
+) -> None:
+    from kg.store.embedded import dataset_options  # here: embedded imports this module
+
+    result = snapshot.query(sparql, **dataset_options(*dataset))
+    fmt = ox.QueryResultsFormat.from_media_type(media_type) or ox.RdfFormat.from_media_type(
+        media_type
+    )
+    result.serialize(writer, fmt)  # type: ignore[arg-type]
+    writer.flush()
 
 
 def _leave_with(parent: int) -> None:

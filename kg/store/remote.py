@@ -27,7 +27,7 @@ import urllib.parse
 import urllib.request
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import suppress
+from contextlib import AbstractContextManager, suppress
 from itertools import islice
 from pathlib import Path
 from typing import BinaryIO
@@ -111,6 +111,9 @@ class SparqlStore:
     @property
     def last_modified(self) -> float:
         return self._state.modified(self._state.directory)
+
+    def exclusive(self) -> AbstractContextManager[None]:
+        return self._state.exclusive()
 
     def query(
         self,

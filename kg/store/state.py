@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import fcntl
 import os
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from kg.store import StoreConflictError
@@ -33,6 +34,7 @@ class LocalState:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         directory.mkdir(parents=True, exist_ok=True)
+        self._mine = _Holding()  # whether this thread holds the lock through exclusive()
 
     @property
     def generation(self) -> int:
@@ -50,16 +52,37 @@ class LocalState:
     def writing(self, expected_generation: int | None = None) -> Iterator[None]:
         """Holds the write lock; checks that nothing was written since ``expected_generation``
         (else StoreConflictError, before anything is written); moves the generation after."""
-        with (self.directory / LOCK_FILE).open("a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
+        with nullcontext() if self._mine.held else self._locked():
             check_generation(self.generation, expected_generation)
             try:
                 yield
             finally:
                 self.bump()
 
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Holds the write lock across several steps: every other writer, in this process or
+        another, waits; this thread's own writes go through."""
+        with self._locked():
+            self._mine.held = True
+            try:
+                yield
+            finally:
+                self._mine.held = False
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        # flock excludes every other open of the file, other threads' included
+        with (self.directory / LOCK_FILE).open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            yield
+
     def bump(self) -> None:
         target = self.directory / GENERATION_FILE
         scratch = target.with_suffix(".tmp")
         scratch.write_text(str(self.generation + 1))
         os.replace(scratch, target)  # readers never see a half-written number
+
+
+class _Holding(threading.local):
+    held = False

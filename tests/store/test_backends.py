@@ -4,6 +4,7 @@ datasets, loads whole or refused, dumps."""
 from __future__ import annotations
 
 import io
+import threading
 
 import pyoxigraph as ox
 import pytest
@@ -97,3 +98,33 @@ def test_quad_dump_round_trips(store):
     copy = EmbeddedStore()
     copy.load(output.getvalue(), ox.RdfFormat.N_QUADS)
     assert quads(copy) == quads(store)
+
+
+def test_a_writer_holding_the_store_exclusively_holds_off_the_others(store):
+    other_wrote = threading.Event()
+
+    def other_writer() -> None:
+        store.update('INSERT DATA { GRAPH <http://ex/g3> { <http://ex/c> <http://ex/p> "3" } }')
+        other_wrote.set()
+
+    with store.exclusive():
+        generation = store.generation
+        threading.Thread(target=other_writer).start()
+        assert not other_wrote.wait(0.5)  # it waits for the holder
+        store.update(
+            'INSERT DATA { GRAPH <http://ex/g4> { <http://ex/d> <http://ex/p> "4" } }',
+            expected_generation=generation,  # nothing else landed meanwhile
+        )
+    assert other_wrote.wait(10)
+    assert {"<http://ex/g3>", "<http://ex/g4>"} <= {q[0] for q in quads(store)}
+
+
+def test_the_in_memory_store_is_held_exclusively_too():
+    memory = EmbeddedStore()
+    with memory.exclusive():
+        writer = threading.Thread(target=memory.update, args=("CLEAR ALL",))
+        writer.start()
+        writer.join(0.5)
+        assert writer.is_alive()
+    writer.join(10)
+    assert not writer.is_alive()

@@ -1,0 +1,49 @@
+"""Contributions over a real store while other writes keep landing."""
+
+from __future__ import annotations
+
+import threading
+
+import pyoxigraph as ox
+
+from kg.service.contributions import contribute, parse_payload
+from tests.conftest import NS
+
+STATEMENT = f"""@prefix pkg: <https://w3id.org/policykg/ontology#> .
+@prefix schema: <https://schema.org/> .
+@prefix dct: <http://purl.org/dc/terms/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+<https://w3id.org/policykg/id/statement/under-writes> a pkg:Quote ;
+    rdfs:label "Said while others wrote"@en ;
+    schema:text "Words said while others wrote."@en ;
+    pkg:speaker <https://w3id.org/policykg/id/person/jessica-tisch> ;
+    dct:date "2025-01-19"^^xsd:date ;
+    pkg:reportedBy <{NS.iri("id/source/s1")}> .
+"""
+
+
+def test_a_contribution_is_admitted_while_other_writes_keep_landing(fresh_store):
+    # every validation takes longer than the gap between two other writes: without holding
+    # the others off at the last try, each commit would find the graph changed
+    stop = threading.Event()
+
+    def keep_writing() -> None:
+        n = 0
+        while not stop.is_set():
+            n += 1
+            fresh_store.update(
+                f'INSERT DATA {{ GRAPH <http://ex/noise> {{ <http://ex/n{n}> <http://ex/p> "{n}" }} }}'
+            )
+
+    writer = threading.Thread(target=keep_writing)
+    writer.start()
+    try:
+        triples = parse_payload(STATEMENT.encode(), ox.RdfFormat.TURTLE, NS)
+        outcome = contribute(
+            fresh_store, NS, triples, contributor="tester", source=NS.iri("id/source/s1")
+        )
+    finally:
+        stop.set()
+        writer.join(10)
+    assert outcome.triples == len(triples) == fresh_store.count(outcome.graph)
