@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -113,11 +114,11 @@ class Server:
         pids, total = [self.process.pid], 0
         while pids:
             pid = pids.pop()
-            children = Path(f"/proc/{pid}/task/{pid}/children")
-            if children.exists():
-                pids += [int(child) for child in children.read_text().split()]
-            status = Path(f"/proc/{pid}/status").read_text()
-            total += int(re.search(r"VmRSS:\s+(\d+)", status).group(1))
+            with contextlib.suppress(FileNotFoundError):  # a process that ended meanwhile
+                for task in Path(f"/proc/{pid}/task").iterdir():  # every thread's children:
+                    pids += [int(child) for child in (task / "children").read_text().split()]
+                status = Path(f"/proc/{pid}/status").read_text()
+                total += int(re.search(r"VmRSS:\s+(\d+)", status).group(1))
         return total / 1024
 
     def stop(self) -> None:

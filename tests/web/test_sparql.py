@@ -431,9 +431,9 @@ def _descendants(pid: int) -> list[int]:
     found, pending = [], [pid]
     while pending:
         current = pending.pop()
-        children = Path(f"/proc/{current}/task/{current}/children")
-        if children.exists():
-            pending += [int(child) for child in children.read_text().split()]
+        with contextlib.suppress(FileNotFoundError):  # each thread's children: helpers are
+            for task in Path(f"/proc/{current}/task").iterdir():  # started by request threads
+                pending += [int(child) for child in (task / "children").read_text().split()]
         found.append(current)
     return found
 
