@@ -1,9 +1,10 @@
 """A bounded load test on loopback: 32 clients for 60 s on the 1 M-triple synthetic graph.
 
-    python bench/loadtest.py [--agencies 20000] [--seconds 60] [--timeout 30] [--runaways-at 10]
+    python bench/loadtest.py [--agencies 20000] [--seconds 60] [--timeout 30] [--runaways-at 5]
 
 Needs wrk (Debian: apt-get install wrk) and, for the peer, the `oxigraph` command
-(pip install oxigraph). Against `kg serve` (2 workers of 8 threads), at the same time:
+(pip install oxigraph). Against `kg serve` (2 workers of 32 threads), after --warmup s of
+lookups and pages, at the same time:
 - 16 clients look up one of the 20,000 agencies' triples by SPARQL (wrk, no pause);
 - 8 clients fetch agency pages as HTML (wrk, no pause);
 - 6 clients run the named queries in turn, pausing --named-pause s after each answer;
@@ -216,7 +217,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--timeout", type=float, default=30.0, help="KG_QUERY_TIMEOUT")
     parser.add_argument(
-        "--runaways-at", type=float, default=10.0, help="seconds in, when the runaways are fired"
+        "--runaways-at", type=float, default=5.0, help="seconds in, when the runaways are fired"
+    )
+    parser.add_argument(
+        "--warmup", type=int, default=10, help="seconds of lookups and pages before, not counted"
     )
     parser.add_argument("--named-pause", type=float, default=2.0, help="seconds between queries")
     parser.add_argument(
@@ -244,6 +248,14 @@ def main() -> None:
     samples: list[tuple[float, float]] = []
     stopping = threading.Event()
     try:
+        if args.warmup:  # helper processes started and caches filled, as on a running server
+            lookups = lookup_paths("/sparql", args.agencies)
+            warm = [
+                wrk_run(root, lookups, "*/*", 16, args.warmup, scratch),
+                wrk_run(root, pages, "text/html", 8, args.warmup, scratch),
+            ]
+            for process in warm:
+                process.communicate()
         started = time.monotonic()
         threading.Thread(
             target=memory_sampler, args=(server, samples, stopping), daemon=True

@@ -24,6 +24,7 @@ class Settings:
     max_result_bytes: int = 1024**3  # a query's serialized results; 0: no limit
     query_slots: int = 0  # queries evaluating at once, per worker; 0: one per core
     long_query_after: float = 1.0  # seconds a query holds its slot; 0: to its end
+    query_memory: int = 2048  # MB one query may take (embedded store); 0: no limit
     backend: str = "embedded"  # or "sparql": a remote SPARQL 1.1 server
     query_url: str | None = None
     update_url: str | None = None
@@ -47,6 +48,7 @@ class Settings:
             max_result_bytes=int(env.get("KG_MAX_RESULT_BYTES", str(1024**3))),
             query_slots=int(env.get("KG_QUERY_SLOTS", "0")),
             long_query_after=float(env.get("KG_LONG_QUERY_AFTER", "1")),
+            query_memory=int(env.get("KG_QUERY_MEMORY", "2048")),
             backend=env.get("KG_BACKEND", "embedded"),
             query_url=env.get("KG_QUERY_URL") or None,
             update_url=env.get("KG_UPDATE_URL") or None,

@@ -26,6 +26,10 @@ class StoreError(Exception):
     """A store operation failed for a reason the caller did not cause."""
 
 
+class QueryMemoryError(StoreError):
+    """A query needed more memory than the store allows one query."""
+
+
 class StoreLockedError(StoreError):
     """Another process holds the store open for writing."""
 

@@ -30,14 +30,13 @@ import pyoxigraph as ox
 from kg.formats import prefixes_for
 from kg.rdfio import ProgressReader, RdfInput, open_input, parse_error
 from kg.store import (
-    DEFAULT_GRAPH,
     ProgressCallback,
     QueryResult,
     QuerySyntaxError,
     StoreError,
     StoreLockedError,
 )
-from kg.store.executors import Executors
+from kg.store.executors import Executors, dataset_options
 from kg.store.state import GENERATION_FILE, LOCK_FILE, LocalState, check_generation
 
 # Every triple of the union of the graphs once, in constant memory: a triple in several graphs
@@ -53,9 +52,12 @@ UNION_ONCE = """SELECT ?s ?p ?o WHERE {
 class EmbeddedStore:
     """Oxigraph on disk (or in memory when ``path`` is None)."""
 
-    def __init__(self, path: Path | None = None, *, idle_helpers: int | None = None) -> None:
+    def __init__(
+        self, path: Path | None = None, *, idle_helpers: int | None = None, query_memory: int = 0
+    ) -> None:
         """``idle_helpers``: query helper processes kept waiting between queries (None: one
-        per core); more are started when more queries evaluate at once, and end after."""
+        per core); more are started when more queries evaluate at once, and end after.
+        ``query_memory``: the bytes a query evaluated in a helper may take (0: no limit)."""
         self.path = path
         self._snapshot: ox.Store | None = None
         self._snapshot_generation = -1
@@ -67,7 +69,7 @@ class EmbeddedStore:
             return
         self._state = LocalState(path)
         # no process until a query needs one
-        self._executors = Executors(path, keep=idle_helpers or os.cpu_count() or 1)
+        self._executors = Executors(path, idle_helpers or os.cpu_count() or 1, query_memory)
         if not (path / "CURRENT").exists():
             path.mkdir(parents=True, exist_ok=True)
             self._write(lambda _: None)  # creates the database files
@@ -276,27 +278,3 @@ class EmbeddedStore:
         self._snapshot = None
         if self.path is not None:
             self._executors.close()
-
-
-def dataset_options(
-    base_iri: str | None, default_graphs: list[str] | None, named_graphs: list[str] | None
-) -> dict:
-    """The query options for a dataset named by IRIs (no default graph named: the union)."""
-    options: dict = {"base_iri": base_iri}
-    if default_graphs is None:
-        options["use_default_graph_as_union"] = True
-    else:
-        options["default_graph"] = [
-            ox.DefaultGraph() if iri == DEFAULT_GRAPH else _graph_name(iri)
-            for iri in default_graphs
-        ]
-    if named_graphs is not None:
-        options["named_graphs"] = [_graph_name(iri) for iri in named_graphs]
-    return options
-
-
-def _graph_name(iri: str) -> ox.NamedNode:
-    try:
-        return ox.NamedNode(iri)
-    except ValueError as error:
-        raise QuerySyntaxError(f"the graph name {iri!r} is not an absolute IRI: {error}") from None

@@ -7,7 +7,9 @@ gone) kills its process, which ends the evaluation and frees its memory at once;
 process takes its place when next needed. Processes are spawned, not forked: RocksDB's threads
 do not survive a fork.
 
-While a query evaluates, its caller may ask it to yield the processor, as a function of the
+A query whose helper grows by more than ``max_memory`` bytes is stopped the same way
+(QueryMemoryError): memory, unlike time, cannot be waited out. While a query evaluates, its
+caller may ask it to yield the processor, as a function of the
 processor time it has used (a long query, so that short ones go first): its process is
 reniced. No process may raise its priority back without privileges, so a reniced helper is not
 reused but ended with its query.
@@ -23,15 +25,16 @@ from collections.abc import Callable
 from contextlib import suppress
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 import pyoxigraph as ox
 
 from kg.rdfio import ChunkWriter
-from kg.store import QuerySyntaxError, StoreError
+from kg.store import DEFAULT_GRAPH, QueryMemoryError, QuerySyntaxError, StoreError
 
 _SPAWN = multiprocessing.get_context("spawn")
 _TICKS = os.sysconf("SC_CLK_TCK")
+_PAGE = os.sysconf("SC_PAGE_SIZE")
 _ATTEMPTS = 3  # evaluations of one query, over fresh snapshots, while writes remove files
 
 
@@ -39,8 +42,8 @@ class Executors:
     """Helper processes over the store at ``path``, started as needed; up to ``keep`` of them
     wait between queries, the others end (a burst of queries leaves no crowd behind)."""
 
-    def __init__(self, path: Path, keep: int) -> None:
-        self.path, self.keep = path, keep
+    def __init__(self, path: Path, keep: int, max_memory: int = 0) -> None:
+        self.path, self.keep, self.max_memory = path, keep, max_memory  # bytes; 0: no limit
         self._idle: list[_Executor] = []
         self._lock = threading.Lock()
 
@@ -55,15 +58,18 @@ class Executors:
         kills the helper if ``cancel`` is set first, or if ``output`` refuses a chunk; while
         the caller waits, renices it to what ``niceness`` says of the processor seconds used."""
         executor = self._take()
-        cpu_before = executor.cpu_seconds()
+        before = executor.usage()
         try:
             executor.connection.send(request)
             while True:
                 if cancel.is_set():
                     raise _Stopped
                 if not executor.connection.poll(0.05):
+                    now = executor.usage()
+                    if self.max_memory and now.memory - before.memory > self.max_memory:
+                        raise _TooBig
                     if niceness:
-                        executor.renice(niceness(executor.cpu_seconds() - cpu_before))
+                        executor.renice(niceness(now.cpu_seconds - before.cpu_seconds))
                     continue
                 kind, payload = executor.connection.recv()
                 if kind == "chunk":
@@ -75,6 +81,11 @@ class Executors:
         except _Stopped:
             executor.kill()
             return
+        except _TooBig:
+            executor.kill()
+            raise QueryMemoryError(
+                f"the query needed more than {self.max_memory // 2**20} MB and was stopped"
+            ) from None
         except (QuerySyntaxError, StoreError):
             self._give_back(executor)
             raise
@@ -110,6 +121,15 @@ class _Stopped(Exception):
     """The caller stopped waiting for the query."""
 
 
+class _TooBig(Exception):
+    """The query's helper grew past the memory allowed."""
+
+
+class _Usage(NamedTuple):
+    cpu_seconds: float
+    memory: int  # resident, in bytes
+
+
 class _Executor:
     def __init__(self, path: Path) -> None:
         self.connection, theirs = _SPAWN.Pipe()
@@ -119,15 +139,20 @@ class _Executor:
         self.process.start()
         theirs.close()
         self.niceness = 0
+        # ready: what it took to start is not counted against its first query's memory
+        if not self.connection.poll(60) or self.connection.recv() != ("ready", None):
+            self.kill()
+            raise StoreError("a query helper process did not start")
 
-    def cpu_seconds(self) -> float:
-        """Processor time the helper has used (from Linux's /proc; elsewhere 0)."""
+    def usage(self) -> _Usage:
+        """Processor time the helper has used, and its memory (from Linux's /proc; elsewhere
+        nothing, and no query is reniced or stopped for its size)."""
         try:
             stat = Path(f"/proc/{self.process.pid}/stat").read_text()
         except OSError:
-            return 0.0
-        fields = stat.rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / _TICKS  # utime, stime
+            return _Usage(0.0, 0)
+        fields = stat.rsplit(")", 1)[1].split()  # utime, stime; rss in pages
+        return _Usage((int(fields[11]) + int(fields[12])) / _TICKS, int(fields[21]) * _PAGE)
 
     def renice(self, niceness: int) -> None:
         """Lowers the helper's priority to ``niceness`` (never raises it: that needs
@@ -148,6 +173,7 @@ class _Executor:
 def _serve(path: str, connection: Connection, parent: int) -> None:
     """A helper's life: answer requests until the parent goes."""
     threading.Thread(target=_leave_with, args=(parent,), daemon=True).start()
+    connection.send(("ready", None))
     snapshot, generation = None, None
     while True:
         try:
@@ -180,8 +206,6 @@ def _serve(path: str, connection: Connection, parent: int) -> None:
 def _evaluate(
     snapshot: ox.Store, sparql: str, media_type: str, dataset: tuple, writer: ChunkWriter
 ) -> None:
-    from kg.store.embedded import dataset_options  # here: embedded imports this module
-
     result = snapshot.query(sparql, **dataset_options(*dataset))
     fmt = ox.QueryResultsFormat.from_media_type(media_type) or ox.RdfFormat.from_media_type(
         media_type
@@ -195,3 +219,27 @@ def _leave_with(parent: int) -> None:
     while os.getppid() == parent:
         time.sleep(1)
     os._exit(0)
+
+
+def dataset_options(
+    base_iri: str | None, default_graphs: list[str] | None, named_graphs: list[str] | None
+) -> dict:
+    """The query options for a dataset named by IRIs (no default graph named: the union)."""
+    options: dict = {"base_iri": base_iri}
+    if default_graphs is None:
+        options["use_default_graph_as_union"] = True
+    else:
+        options["default_graph"] = [
+            ox.DefaultGraph() if iri == DEFAULT_GRAPH else _graph_name(iri)
+            for iri in default_graphs
+        ]
+    if named_graphs is not None:
+        options["named_graphs"] = [_graph_name(iri) for iri in named_graphs]
+    return options
+
+
+def _graph_name(iri: str) -> ox.NamedNode:
+    try:
+        return ox.NamedNode(iri)
+    except ValueError as error:
+        raise QuerySyntaxError(f"the graph name {iri!r} is not an absolute IRI: {error}") from None

@@ -10,7 +10,11 @@ from kg.store.remote import SparqlStore
 
 def open_store(settings: Settings) -> Store:
     if settings.backend == "embedded":
-        return EmbeddedStore(settings.store_path, idle_helpers=settings.slots)
+        return EmbeddedStore(
+            settings.store_path,
+            idle_helpers=settings.slots,
+            query_memory=settings.query_memory * 2**20,
+        )
     if settings.backend != "sparql":
         raise StoreError(f"unknown backend {settings.backend!r}: embedded or sparql")
     if not settings.query_url:

@@ -17,7 +17,13 @@ from kg.service.contributions import ContributionError
 from kg.service.queries import ForbiddenQueryError
 from kg.service.runner import QueryTimeoutError
 from kg.service.updates import UnsupportedUpdateError
-from kg.store import QuerySyntaxError, StoreConflictError, StoreError, StoreLockedError
+from kg.store import (
+    QueryMemoryError,
+    QuerySyntaxError,
+    StoreConflictError,
+    StoreError,
+    StoreLockedError,
+)
 from kg.web.operations import METRICS
 
 log = logging.getLogger("kg.web")
@@ -31,6 +37,7 @@ STATUS = [
     (UnsupportedUpdateError, 400, "Unsupported update"),
     (ContributionError, 400, "Bad contribution"),
     (QueryTimeoutError, 503, "Query timeout"),
+    (QueryMemoryError, 503, "Query too large"),
     (StoreConflictError, 409, "Conflict"),
     (StoreLockedError, 503, "Store busy"),
     (StoreError, 503, "Store unavailable"),

@@ -71,7 +71,7 @@ def _errors(*codes: int) -> dict:
         415: "unsupported media type",
         422: "refused by the validation gate, with the SHACL report",
         429: "the token writes too fast: retry after the seconds in Retry-After",
-        503: "query timeout, or the store is unavailable",
+        503: "query timeout or too large, or the store is unavailable",
     }
     if 401 in codes:  # whatever needs a token is a write, and writes are rate-limited
         codes += (429,)

@@ -459,3 +459,16 @@ def test_a_stopped_query_stops_evaluating(tmp_path):
         assert http("GET", get(live, QUOTES)).status == 200
     finally:
         live.stop()
+
+
+def test_a_query_past_its_memory_is_stopped_and_the_server_goes_on(tmp_path):
+    # counting the distinct rows of the graph squared keeps them all: ~100 MB more each second
+    hog = "SELECT (COUNT(*) AS ?n) { SELECT DISTINCT ?a ?c ?d ?f WHERE { ?a ?b ?c . ?d ?e ?f } }"
+    live = start_server(tmp_path / "store", env={"KG_QUERY_MEMORY": "200"})
+    try:
+        answer = http("GET", get(live, hog))
+        assert answer.status == 503
+        assert "needed more than 200 MB" in answer.text
+        assert http("GET", get(live, QUOTES)).status == 200
+    finally:
+        live.stop()
