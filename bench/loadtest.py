@@ -1,16 +1,17 @@
 """A bounded load test on loopback: 32 clients for 60 s on the 1 M-triple synthetic graph.
 
-    python bench/loadtest.py [--agencies 20000] [--seconds 60] [--timeout 30] [--runaways-at 5]
+    python bench/loadtest.py [--agencies 20000] [--seconds 60] [--timeout 20] [--runaways-at 20]
 
 Needs wrk (Debian: apt-get install wrk) and, for the peer, the `oxigraph` command
-(pip install oxigraph). Against `kg serve` (2 workers of 32 threads), after --warmup s of
-lookups and pages, at the same time:
+(pip install oxigraph). Against `kg serve` (2 workers of 32 threads), after --warmup s of the
+same traffic (not counted), at the same time:
 - 16 clients look up one of the 20,000 agencies' triples by SPARQL (wrk, no pause);
 - 8 clients fetch agency pages as HTML (wrk, no pause);
 - 6 clients run the named queries in turn, pausing --named-pause s after each answer;
 - 2 clients contribute a new statement each (through the gate), --contribution-pause s apart;
 - --runaways-at s in, 10 runaway queries are fired at once: each must be cut at the timeout
-  (the server's default, 30 s) with a 503 while the rest of the traffic is served.
+  with a 503 while the rest of the traffic is served (20 s: they end before the last 20 s, so
+  that the memory then, compared with the first 20 s, shows whether anything stayed behind).
 It prints each kind's p50/p99 latency and errors, the runaway queries' fate, and the server's
 memory: in the first and the last 20 s, and every 5 s as a bar chart. The lookups are then run
 alone against `oxigraph serve-read-only` on the same data, for a peer's latency at the same
@@ -215,12 +216,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--agencies", type=int, default=20_000)
     parser.add_argument("--seconds", type=int, default=60)
-    parser.add_argument("--timeout", type=float, default=30.0, help="KG_QUERY_TIMEOUT")
     parser.add_argument(
-        "--runaways-at", type=float, default=5.0, help="seconds in, when the runaways are fired"
+        "--timeout",
+        type=float,
+        default=20.0,
+        help="KG_QUERY_TIMEOUT: the runaways, fired 20 s in, are cut before the last 20 s",
     )
     parser.add_argument(
-        "--warmup", type=int, default=10, help="seconds of lookups and pages before, not counted"
+        "--runaways-at", type=float, default=20.0, help="seconds in, when the runaways are fired"
+    )
+    parser.add_argument(
+        "--warmup", type=int, default=10, help="seconds of the same traffic before, not counted"
     )
     parser.add_argument("--named-pause", type=float, default=2.0, help="seconds between queries")
     parser.add_argument(
@@ -244,63 +250,68 @@ def main() -> None:
         "kg serve", [*kg, "serve", "--port", "18090"], "http://127.0.0.1:18090/sparql", env, log
     )
     root = "http://127.0.0.1:18090"
-    pages = [f"/id/agency/synth-{i}" for i in range(0, args.agencies, 11)]
     samples: list[tuple[float, float]] = []
     stopping = threading.Event()
     try:
-        if args.warmup:  # helper processes started and caches filled, as on a running server
-            lookups = lookup_paths("/sparql", args.agencies)
-            warm = [
-                wrk_run(root, lookups, "*/*", 16, args.warmup, scratch),
-                wrk_run(root, pages, "text/html", 8, args.warmup, scratch),
-            ]
-            for process in warm:
-                process.communicate()
+        if args.warmup:  # helpers started and caches filled, as on a server that has been up
+            finish(*start_traffic(root, args, args.warmup, scratch, "warm-"))
         started = time.monotonic()
         threading.Thread(
             target=memory_sampler, args=(server, samples, stopping), daemon=True
         ).start()
-        loads = {
-            "SPARQL lookups (16 clients)": wrk_run(
-                root,
-                lookup_paths("/sparql", args.agencies),
-                "application/sparql-results+json",
-                16,
-                args.seconds,
-                scratch,
-            ),
-            "agency pages (8 clients)": wrk_run(root, pages, "text/html", 8, args.seconds, scratch),
-        }
-        paced = {
-            f"named queries (6 clients, {args.named_pause:g} s apart)": [
-                PacedClient(named_queries(root, first), args.named_pause) for first in range(6)
-            ],
-            f"contributions (2 clients, {args.contribution_pause:g} s apart)": [
-                PacedClient(contribution(root, name, args.agencies), args.contribution_pause)
-                for name in ("one", "two")
-            ],
-        }
-        for client in (client for clients in paced.values() for client in clients):
-            client.start()
+        loads, paced = start_traffic(root, args, args.seconds, scratch, "")
         time.sleep(args.runaways_at)
         runaways: list = [None] * 10
         fired = [threading.Thread(target=runaway, args=(root, runaways, i)) for i in range(10)]
         for thread in fired:
             thread.start()
-        figures = {label: wrk_figures(process) for label, process in loads.items()}
-        for client in (client for clients in paced.values() for client in clients):
-            client.stopping.set()
-            client.join(60)
+        figures = finish(loads, paced)
         for thread in fired:
             thread.join(120)
         stopping.set()
-        elapsed = time.monotonic() - started
     finally:
         server.stop()
-    figures.update({label: paced_figures(clients) for label, clients in paced.items()})
     peer = peer_lookups(data, scratch, min(args.seconds, 20))
     shutil.rmtree(scratch, ignore_errors=True)
-    report(args, figures, runaways, samples, started, elapsed, peer)
+    report(args, figures, runaways, samples, started, peer)
+
+
+def start_traffic(root: str, args, seconds: int, scratch: Path, prefix: str) -> tuple[dict, dict]:
+    """wrk's lookups and pages for ``seconds``, and the paced clients until told to stop
+    (contributors' statements named with ``prefix``, so that no two are the same)."""
+    pages = [f"/id/agency/synth-{i}" for i in range(0, args.agencies, 11)]
+    loads = {
+        "SPARQL lookups (16 clients)": wrk_run(
+            root,
+            lookup_paths("/sparql", args.agencies),
+            "application/sparql-results+json",
+            16,
+            seconds,
+            scratch,
+        ),
+        "agency pages (8 clients)": wrk_run(root, pages, "text/html", 8, seconds, scratch),
+    }
+    paced = {
+        f"named queries (6 clients, {args.named_pause:g} s apart)": [
+            PacedClient(named_queries(root, first), args.named_pause) for first in range(6)
+        ],
+        f"contributions (2 clients, {args.contribution_pause:g} s apart)": [
+            PacedClient(contribution(root, prefix + name, args.agencies), args.contribution_pause)
+            for name in ("one", "two")
+        ],
+    }
+    for client in (client for clients in paced.values() for client in clients):
+        client.start()
+    return loads, paced
+
+
+def finish(loads: dict, paced: dict) -> dict[str, dict[str, float]]:
+    """Each kind of traffic's figures, once wrk is done and the paced clients have stopped."""
+    figures = {label: wrk_figures(process) for label, process in loads.items()}
+    for client in (client for clients in paced.values() for client in clients):
+        client.stopping.set()
+        client.join(60)
+    return figures | {label: paced_figures(clients) for label, clients in paced.items()}
 
 
 def peer_lookups(data: Path, scratch: Path, seconds: int) -> dict[str, float] | None:
@@ -334,7 +345,7 @@ def peer_lookups(data: Path, scratch: Path, seconds: int) -> dict[str, float] | 
         server.stop()
 
 
-def report(args, figures, runaways, samples, started, elapsed, peer) -> None:
+def report(args, figures, runaways, samples, started, peer) -> None:
     if peer:
         figures = {**figures, "oxigraph: SPARQL lookups alone (16 clients)": peer}
     columns = ["requests", "p50 ms", "p99 ms", "non-2xx", "socket errors"]
