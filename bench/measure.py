@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import subprocess
 import sys
 import time
@@ -77,6 +76,9 @@ def save(name: str, figures: dict) -> None:
     out.write_text(json.dumps(figures, indent=2))
 
 
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
 class Server:
     def __init__(
         self,
@@ -117,9 +119,9 @@ class Server:
             with contextlib.suppress(FileNotFoundError):  # a process that ended meanwhile
                 for task in Path(f"/proc/{pid}/task").iterdir():  # every thread's children:
                     pids += [int(child) for child in (task / "children").read_text().split()]
-                status = Path(f"/proc/{pid}/status").read_text()
-                total += int(re.search(r"VmRSS:\s+(\d+)", status).group(1))
-        return total / 1024
+                # statm, not status: status waits on a process busy mapping memory
+                total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
+        return total / 2**20
 
     def stop(self) -> None:
         self.process.terminate()
