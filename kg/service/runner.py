@@ -282,7 +282,7 @@ def _produce(
 
 
 def _query_writer(
-    store: Store, request: QueryRequest, cancel: threading.Event, niceness: Callable[[], int]
+    store: Store, request: QueryRequest, cancel: threading.Event, niceness: Callable[[float], int]
 ) -> Callable[[BinaryIO], None]:
     def write(output: BinaryIO) -> None:
         store.serialize_query(

@@ -9,10 +9,9 @@ do not survive a fork.
 
 A query whose helper grows by more than ``max_memory`` bytes is stopped the same way
 (QueryMemoryError): memory, unlike time, cannot be waited out. While a query evaluates, its
-caller may ask it to yield the processor, as a function of the
-processor time it has used (a long query, so that short ones go first): its process is
-reniced. No process may raise its priority back without privileges, so a reniced helper is not
-reused but ended with its query.
+caller may ask it to yield the processor, as a function of the processor time it has used (a
+long query, so that short ones go first): its process is reniced. No process may raise its
+priority back without privileges, so a reniced helper is not reused but ended with its query.
 """
 
 from __future__ import annotations
