@@ -94,7 +94,8 @@ class EmbeddedStore:
         generation = self.generation
         if self._snapshot is None or generation != self._snapshot_generation:
             try:
-                self._snapshot = ox.Store.read_only(str(self.path))
+                with self._state.between_writes():
+                    self._snapshot = ox.Store.read_only(str(self.path))
             except OSError as error:
                 raise StoreError(f"cannot open the store at {self.path}: {error}") from error
             self._snapshot_generation = generation

@@ -16,6 +16,7 @@ priority back without privileges, so a reniced helper is not reused but ended wi
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import threading
@@ -30,7 +31,9 @@ import pyoxigraph as ox
 
 from kg.rdfio import ChunkWriter
 from kg.store import DEFAULT_GRAPH, QueryMemoryError, QuerySyntaxError, StoreError
+from kg.store.state import LocalState
 
+log = logging.getLogger(__name__)
 _SPAWN = multiprocessing.get_context("spawn")
 _TICKS = os.sysconf("SC_CLK_TCK")
 _PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -66,7 +69,7 @@ class Executors:
                 if not executor.connection.poll(0.05):
                     now = executor.usage()
                     if self.max_memory and now.memory - before.memory > self.max_memory:
-                        raise _TooBig
+                        raise _TooBig(before.memory, now.memory, executor.process.pid)
                     if niceness:
                         executor.renice(niceness(now.cpu_seconds - before.cpu_seconds))
                     continue
@@ -80,8 +83,9 @@ class Executors:
         except _Stopped:
             executor.kill()
             return
-        except _TooBig:
+        except _TooBig as grown:
             executor.kill()
+            log.warning("query helper %s grew from %s to %s bytes: stopped", *grown.args[::-1])
             raise QueryMemoryError(
                 f"the query needed more than {self.max_memory // 2**20} MB and was stopped"
             ) from None
@@ -173,6 +177,7 @@ def _serve(path: str, connection: Connection, parent: int) -> None:
     """A helper's life: answer requests until the parent goes."""
     threading.Thread(target=_leave_with, args=(parent,), daemon=True).start()
     connection.send(("ready", None))
+    state = LocalState(Path(path))
     snapshot, generation = None, None
     while True:
         try:
@@ -183,7 +188,8 @@ def _serve(path: str, connection: Connection, parent: int) -> None:
             writer = ChunkWriter(lambda chunk: connection.send(("chunk", chunk)))
             try:
                 if snapshot is None or generation != wanted_generation or attempt:
-                    snapshot, generation = ox.Store.read_only(path), wanted_generation
+                    with state.between_writes():
+                        snapshot, generation = ox.Store.read_only(path), wanted_generation
                 _evaluate(snapshot, sparql, media_type, dataset, writer)
                 connection.send(("done", None))
                 break
@@ -191,8 +197,8 @@ def _serve(path: str, connection: Connection, parent: int) -> None:
                 connection.send(("syntax", str(error)))
                 break
             except (OSError, RuntimeError) as error:
-                # Reading while another process writes can find a file compacted away
-                # (Store.read_only says so): a fresh snapshot answers, if nothing is sent yet.
+                # A snapshot read while another process writes can find a file compacted
+                # away (Store.read_only says so): a fresh one answers, if nothing is sent yet.
                 if writer.sent or attempt == _ATTEMPTS - 1:
                     connection.send(("error", f"{type(error).__name__}: {error}"))
                     break

@@ -71,10 +71,17 @@ class LocalState:
                 self._mine.held = False
 
     @contextmanager
-    def _locked(self) -> Iterator[None]:
+    def between_writes(self) -> Iterator[None]:
+        """Holds writers off for a moment (a shared lock): to open a read-only snapshot,
+        which Oxigraph cannot do safely while another process writes."""
+        with nullcontext() if self._mine.held else self._locked(fcntl.LOCK_SH):
+            yield
+
+    @contextmanager
+    def _locked(self, kind: int = fcntl.LOCK_EX) -> Iterator[None]:
         # flock excludes every other open of the file, other threads' included
         with (self.directory / LOCK_FILE).open("a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
+            fcntl.flock(lock, kind)
             yield
 
     def bump(self) -> None:
