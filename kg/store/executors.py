@@ -69,7 +69,7 @@ class Executors:
                 if not executor.connection.poll(0.05):
                     now = executor.usage()
                     if self.max_memory and now.memory - before.memory > self.max_memory:
-                        raise _TooBig(before.memory, now.memory, executor.process.pid)
+                        raise _TooBig(executor.process.pid, before.memory, now.memory)
                     if niceness:
                         executor.renice(niceness(now.cpu_seconds - before.cpu_seconds))
                     continue
@@ -85,7 +85,7 @@ class Executors:
             return
         except _TooBig as grown:
             executor.kill()
-            log.warning("query helper %s grew from %s to %s bytes: stopped", *grown.args[::-1])
+            log.warning("query helper %s grew from %s to %s bytes: stopped", *grown.args)
             raise QueryMemoryError(
                 f"the query needed more than {self.max_memory // 2**20} MB and was stopped"
             ) from None
