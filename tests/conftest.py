@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -71,6 +72,25 @@ def select(store, sparql: str) -> list[dict[str, str]]:
 
 TOKEN = "s3cret-test-token"
 TOKENS = f"tester:{TOKEN},other:another-test-token"
+
+
+def child_pids(pid: int) -> list[int]:
+    """The processes ``pid`` started, from any of its threads (query helpers are started by
+    request threads); none if it has ended."""
+    found: list[int] = []
+    with contextlib.suppress(FileNotFoundError):
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            found += [int(child) for child in (task / "children").read_text().split()]
+    return found
+
+
+def stat_fields(pid: int) -> list[str] | None:
+    """``/proc/PID/stat`` after the command name: state first (field 3), utime at 11; None if
+    the process has ended."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        return None
 
 
 def free_port() -> int:

@@ -13,6 +13,7 @@ import pytest
 
 from kg.service.runner import QueryRequest, QueryRunner, QueryTimeoutError
 from kg.store.embedded import EmbeddedStore
+from tests.conftest import child_pids, stat_fields
 
 # 20,000 triples: the runaway's 400 million pairs take minutes, the lookup milliseconds
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . FILTER(?c != ?f) }"
@@ -34,18 +35,12 @@ def request(sparql: str) -> QueryRequest:
 def helper_niceness() -> list[int]:
     """The priorities (nice values) of this process's live children: the query helpers (a
     killed one is a zombie until reaped)."""
-    children = []
-    for task in Path("/proc/self/task").iterdir():
-        children += (task / "children").read_text().split()
-    alive = [pid for pid in children if _state(pid) not in ("Z", "X", None)]
-    return [os.getpriority(os.PRIO_PROCESS, int(pid)) for pid in alive]
-
-
-def _state(pid: str) -> str | None:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except FileNotFoundError:
-        return None
+    alive = [
+        pid
+        for pid in child_pids(os.getpid())
+        if (fields := stat_fields(pid)) and fields[0] not in ("Z", "X")
+    ]
+    return [os.getpriority(os.PRIO_PROCESS, pid) for pid in alive]
 
 
 def run_runaway(runner: QueryRunner, outcome: dict) -> threading.Thread:

@@ -11,14 +11,13 @@ import threading
 import time
 import urllib.parse
 from http.client import HTTPConnection
-from pathlib import Path
 
 import pytest
 from rdflib import Graph, URIRef
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import CSV, JSON, POST, TURTLE, XML, SPARQLWrapper
 
-from tests.conftest import NS, TOKEN, http, start_server
+from tests.conftest import NS, TOKEN, child_pids, http, start_server, stat_fields
 
 QUOTES = """PREFIX pkg: <https://w3id.org/policykg/ontology#>
 PREFIX schema: <https://schema.org/>
@@ -431,9 +430,7 @@ def _descendants(pid: int) -> list[int]:
     found, pending = [], [pid]
     while pending:
         current = pending.pop()
-        with contextlib.suppress(FileNotFoundError):  # each thread's children: helpers are
-            for task in Path(f"/proc/{current}/task").iterdir():  # started by request threads
-                pending += [int(child) for child in (task / "children").read_text().split()]
+        pending += child_pids(current)
         found.append(current)
     return found
 
@@ -441,8 +438,7 @@ def _descendants(pid: int) -> list[int]:
 def _cpu_seconds(pids: list[int]) -> float:
     ticks = 0
     for pid in pids:
-        with contextlib.suppress(FileNotFoundError):  # a process that has ended uses no more
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        if fields := stat_fields(pid):  # a process that has ended uses no more
             ticks += int(fields[11]) + int(fields[12])  # utime, stime
     return ticks / os.sysconf("SC_CLK_TCK")
 
