@@ -51,15 +51,14 @@ def bundled_files() -> list[BundledFile]:
     return ontology_files() + seed_files()
 
 
-def dataset_files() -> dict[str, list[Path]]:
+def dataset_files() -> dict[str, Path]:
     """The public datasets `kg load` imports, in the order they reconcile: the FBI roster,
-    then ICE's publications, oldest first."""
+    then the folder of ICE's publications."""
     sources = bundled_dir("data") / "sources"
-    sheets = sorted(
-        (sources / "ice-287g").glob("*.xlsx"),
-        key=lambda path: (path.name.split("-", 1)[1], path.name),
-    )
-    return {"fbi-lee": sorted((sources / "fbi-lee").glob("*.csv")), "ice-287g": sheets}
+    return {
+        "fbi-lee": sources / "fbi-lee" / "fbi-law-enforcement-employees-2025.csv",
+        "ice-287g": sources / "ice-287g",
+    }
 
 
 def shape_files() -> list[Path]:

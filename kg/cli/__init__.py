@@ -17,6 +17,7 @@ from kg.config import Settings
 from kg.formats import UnknownFormatError
 from kg.namespaces import Namespaces
 from kg.rdfio import ParseError
+from kg.service.imports.ice_287g import SheetError
 from kg.service.queries import ForbiddenQueryError, UnknownQueryError
 from kg.store import QuerySyntaxError, Store, StoreError
 from kg.store.factory import open_store
@@ -71,6 +72,7 @@ def handles_errors(command: Callable) -> Callable:
             QuerySyntaxError,
             UnknownQueryError,
             ForbiddenQueryError,
+            SheetError,
         ) as error:
             message = error.args[0] if isinstance(error, KeyError) else str(error)
             click.echo(f"Error: {message}", err=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 import pyoxigraph as ox
 
-from kg.cli import EXIT_REFUSED, Context, handles_errors, main, pass_context, progress_bar
+from kg.cli import EXIT_BAD_INPUT, EXIT_REFUSED, Context, handles_errors, main, pass_context, progress_bar
 from kg.formats import RDF_FORMATS, RESULTS_FORMATS, rdf_format_named, results_format_named
 from kg.namespaces import Namespaces
 from kg.service import loading
@@ -52,11 +52,7 @@ def load(
                 store, context.ns, datasets=not seed_only, progress=advance
             )
         for report in reports:
-            context.say(
-                "\n".join(
-                    report.lines("agreements" if "287(g)" in report.publication else "agencies")
-                )
-            )
+            context.say("\n".join(report.lines()))
     context.say(
         f"Loaded; the store holds {store.count():,} quads in {len(store.graphs())} named graphs."
     )
@@ -64,22 +60,23 @@ def load(
 
 @main.command(name="import")
 @click.argument("dataset", type=click.Choice(["fbi-lee", "ice-287g"]))
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option(
-    "--as-of", help="Publication date (YYYY-MM-DD) of an ICE sheet [default: from the file name]."
-)
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
 @pass_context
 @handles_errors
-def import_command(context: Context, dataset: str, file: Path, as_of: str | None) -> None:
+def import_command(context: Context, dataset: str, path: Path) -> None:
     """Import a publication of a public dataset into a named graph of its own.
 
     fbi-lee: the FBI's Law Enforcement Employees roster (CSV). ice-287g: one of ICE's 287(g)
-    spreadsheets of participating or pending agencies (XLSX). Agencies are reconciled to one
-    node per agency; the report lists what could not be matched (kg query --named
-    unmatched-agencies). Importing a publication again replaces it.
+    spreadsheets of participating or pending agencies (XLSX), or a folder of them (the
+    scraper's capture folders, sheets_YYYYMMDD_HHMMSS, give each file's capture time). Agencies
+    are reconciled to one node per agency, by kind; the report counts them by kind (kg query
+    --named unmatched-agencies lists the rest). Importing a publication again replaces it. A
+    file that is not a readable sheet is skipped and named: exit 2, the others imported.
     """
-    report = loading.import_dataset(context.store, context.ns, dataset, file, as_of=as_of)
-    click.echo("\n".join(report.lines("agreements" if dataset == "ice-287g" else "agencies")))
+    report = loading.import_dataset(context.store, context.ns, dataset, path)
+    click.echo("\n".join(report.lines()))
+    if getattr(report, "skipped", None):
+        sys.exit(EXIT_BAD_INPUT)
 
 
 @main.command(name="validate")

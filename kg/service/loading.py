@@ -12,7 +12,9 @@ from kg.rdfio import check_parses
 from kg.resources import BundledFile, bundled_files, dataset_files
 from kg.service.imports import ImportReport
 from kg.service.imports.fbi_lee import import_roster
-from kg.service.imports.ice_287g import import_sheet
+from kg.service.imports.history import HistoryReport, import_publications
+from kg.service.imports.ice_287g import SheetError, publications_at
+from kg.service.imports.names import rebuild_names
 from kg.store import ProgressCallback, Store
 
 
@@ -88,25 +90,37 @@ def ensure_loaded(store: Store, ns: Namespaces, *, datasets: bool = True) -> boo
 
 
 def import_dataset(
-    store: Store, ns: Namespaces, kind: str, path: Path, *, as_of: str | None = None
-) -> ImportReport:
-    """Imports one publication of a known dataset (``fbi-lee`` or ``ice-287g``)."""
+    store: Store, ns: Namespaces, kind: str, path: Path, *, names: bool = True
+) -> ImportReport | HistoryReport:
+    """Imports a publication of a known dataset: ``fbi-lee`` (the roster's CSV) or
+    ``ice-287g`` (one of ICE's sheets, or a folder of them: the files that are not readable
+    sheets are skipped, and listed in the report). Then, unless ``names`` is False, composes
+    the names of the agencies no source names in full."""
     if kind == "fbi-lee":
-        return import_roster(store, ns, path)
-    if kind == "ice-287g":
-        return import_sheet(store, ns, path, as_of=as_of)
-    raise ValueError(f"unknown dataset {kind!r}; known: fbi-lee, ice-287g")
+        report: ImportReport | HistoryReport = import_roster(store, ns, path)
+    elif kind == "ice-287g":
+        publications, skipped = publications_at(path)
+        if not publications:
+            raise skipped[0] if skipped else SheetError(path, "holds no ICE 287(g) sheet")
+        report = import_publications(store, ns, publications)
+        report.skipped = skipped
+    else:
+        raise ValueError(f"unknown dataset {kind!r}; known: fbi-lee, ice-287g")
+    if names:
+        rebuild_names(store, ns)
+    return report
 
 
 def load_bundled(
     store: Store, ns: Namespaces, *, datasets: bool = True, progress: ProgressCallback | None = None
-) -> list[ImportReport]:
+) -> list[ImportReport | HistoryReport]:
     """The seed graph, then (unless ``datasets`` is False) the bundled public datasets."""
     load_items(store, ns, bundled_items(ns), progress=progress)
     if not datasets:
         return []
-    return [
-        import_dataset(store, ns, kind, path)
-        for kind, paths in dataset_files().items()
-        for path in paths
+    reports = [
+        import_dataset(store, ns, kind, path, names=False)
+        for kind, path in dataset_files().items()
     ]
+    rebuild_names(store, ns)
+    return reports

@@ -39,13 +39,14 @@ class ImportReport:
     reconciliation: Counter = field(default_factory=Counter)
     unreadable: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    written_what: str = "agencies"
 
-    def lines(self, written_what: str) -> list[str]:
+    def lines(self) -> list[str]:
         counts = ", ".join(f"{n} {kind}" for kind, n in sorted(self.reconciliation.items()))
         lines = [
             f"{self.publication} → {self.graph}",
             f"  rows read: {self.rows:,} ({self.blank:,} blank, skipped)",
-            f"  {written_what} written: {self.written:,} ({self.quads:,} quads)",
+            f"  {self.written_what} written: {self.written:,} ({self.quads:,} quads)",
             f"  agencies: {counts or 'none'}",
         ]
         if self.unreadable:
@@ -128,17 +129,25 @@ def describe_publication(
     quads.add(series, RDFS_LABEL, text(series_label))
 
 
-def replace_publication(store: Store, ns: Namespaces, graph: str, source: str, data: bytes) -> None:
-    """Writes the publication: new, in one bulk load (the faster); in place of an earlier import
-    of it, in one update that drops the old and inserts the new, so that a crash between the
+def replace_graphs(
+    store: Store, ns: Namespaces, graphs: list[str], sources: list[str], data: bytes
+) -> None:
+    """Writes ``data``, the N-Quads of ``graphs`` and of their ``sources``' descriptions in the
+    metadata graph: new, in one bulk load (the faster); in place of an earlier import of any of
+    them, in one update that drops the old and inserts the new, so that a crash between the
     two cannot leave neither."""
-    if graph not in store.graphs():
+    if not set(graphs) & set(store.graphs()):
         store.load(data, ox.RdfFormat.N_QUADS)
         return
-    store.update(f"""DROP SILENT GRAPH <{graph}> ;
-        DELETE WHERE {{ GRAPH <{ns.meta_graph}> {{ <{graph}> ?p ?o }} }} ;
-        DELETE WHERE {{ GRAPH <{ns.meta_graph}> {{ <{source}> ?p ?o }} }} ;
-        INSERT DATA {{ {_graph_blocks(data)} }}""")
+    drops = " ;\n".join(
+        f"DROP SILENT GRAPH <{graph}> ; "
+        f"DELETE WHERE {{ GRAPH <{ns.meta_graph}> {{ <{graph}> ?p ?o }} }}"
+        for graph in graphs
+    )
+    forget = " ;\n".join(
+        f"DELETE WHERE {{ GRAPH <{ns.meta_graph}> {{ <{source}> ?p ?o }} }}" for source in sources
+    )
+    store.update(f"{drops} ;\n{forget} ;\nINSERT DATA {{ {_graph_blocks(data)} }}")
 
 
 def _graph_blocks(data: bytes) -> str:

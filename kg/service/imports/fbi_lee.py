@@ -3,7 +3,10 @@
 One row per agency: its ORI, name (a short form: a city's police department is named by its
 city, a sheriff's office by its county), state, counties, type, population served and staff.
 An agency the graph already has (the seed's departments) keeps its node and gains the FBI's
-facts; the others get a node named by their ORI.
+facts; the others get a node named by their ORI. The FBI's short name is an alternate name:
+the name shown is a source's fuller one, or one PolicyKG composes (kg.service.imports.names).
+An agency is typed by what its name says, then by the FBI's type (kg.service.imports.kinds): a
+County row named "… County Police Department" is a county police, not a sheriff's office.
 """
 
 from __future__ import annotations
@@ -21,23 +24,15 @@ from kg.service.imports import (
     Quads,
     describe_publication,
     iri,
-    replace_publication,
+    replace_graphs,
     text,
     typed,
 )
+from kg.service.imports.kinds import class_of, kind_of
 from kg.service.imports.reconcile import Places, agency_index
 from kg.service.imports.states import code_of
 from kg.store import Store
 
-# The FBI's agency types, as PolicyKG classes and the kinds a name is compared among.
-KINDS = {
-    "City": "PoliceDepartment",
-    "County": "SheriffsOffice",
-    "State Police": "StateAgency",
-    "Other State Agency": "StateAgency",
-    "Federal": "FederalAgency",
-}
-OTHER = "OtherLawEnforcementAgency"
 PUBLISHER = "id/agency/fbi"
 
 
@@ -79,7 +74,7 @@ def import_roster(store: Store, ns: Namespaces, path: Path, *, year: str = "2025
     meta.add(ns.iri(PUBLISHER), RDFS_LABEL, text("Federal Bureau of Investigation"))
     meta.add(ns.iri(PUBLISHER), SCHEMA + "alternateName", text("FBI", None))
     report.quads = len(quads.lines)
-    replace_publication(store, ns, graph, source, quads.data() + meta.data())
+    replace_graphs(store, ns, [graph], [source], quads.data() + meta.data())
     return report
 
 
@@ -89,17 +84,17 @@ def _agency(
     ori = row["ori"].strip()
     name = " ".join(row["pub_agency_name"].split()).rstrip(":,")
     code = code_of(row["state_abbr"]) or row["state_abbr"].strip()
-    kind = KINDS.get(row["agency_type_name"].strip(), OTHER)
-    status, found = seed.match(code, name, [kind])
+    given = row["agency_type_name"].strip()
+    kind = kind_of(name, given)
+    status, found = seed.match(code, [name], kind)
     if status == "matched":
         node = found[0]
-        report.reconciliation["matched to the graph's agencies"] += 1
-        quads.add(node, SCHEMA + "alternateName", text(name, None))
+        report.reconciliation[f"{kind}: matched to the graph's agencies"] += 1
     else:
         node = ns.iri(f"id/agency/{ori.lower()}")
-        report.reconciliation["new"] += 1
-        quads.add(node, RDFS_LABEL, text(name))
-    quads.add(node, RDF_TYPE, iri(ns.pkg + kind))
+        report.reconciliation[f"{kind}: new"] += 1
+    quads.add(node, SCHEMA + "alternateName", text(name, None))
+    quads.add(node, RDF_TYPE, iri(ns.pkg + class_of(kind, given)))
     quads.add(node, ns.pkg + "ori", text(ori, None))
     quads.add(node, ns.pkg + "state", iri(places.state(code)))
     for county in row["county_name"].split(","):

@@ -1,199 +1,189 @@
-"""ICE's 287(g) spreadsheets: the agreements of participating agencies, and the pending ones.
+"""ICE's 287(g) spreadsheets read as publications: one captured file, its date, its rows.
 
-One row per agreement: state, agency, jurisdiction type, county, support model and, for the
-participating agencies, the signing date and a link to the memorandum of agreement (in the
-cell's hyperlink). Every non-blank row becomes an agreement: a pkg:Agreement of the agency with
-ICE, its model, its status in this publication and, when signed, its adoption dated by the
-signing. A value that cannot be read (a date typed 7/72025) is kept as given and flagged.
+A publication is one file as captured: ICE's date and half-day from its name
+(``participatingAgencies05162025am.xlsx`` → participating, 2025-05-16, am; the names the
+project used before, ``participatingAgencies-2025-05-16am.xlsx``, read too), the capture time
+from the scraper's folder (``sheets_20250519_024922`` → 2025-05-19T02:49:22Z), and the SHA-256
+of its bytes. One row per agreement: state, agency, jurisdiction type, county, support model
+and, for the participating agencies, the signing date and the memorandum's address (in the
+cell's hyperlink). A value that cannot be read (a date typed 7/72025) is kept as given.
+
+What the rows mean across publications — one agreement through all of them — is
+kg.service.imports.history's work.
 """
 
 from __future__ import annotations
 
 import datetime
+import hashlib
 import re
 import urllib.parse
+import zipfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import openpyxl
 
-from kg.namespaces import Namespaces
-from kg.service.imports import (
-    DCT,
-    PROV,
-    RDF_TYPE,
-    RDFS_LABEL,
-    SCHEMA,
-    ImportReport,
-    Quads,
-    describe_publication,
-    iri,
-    replace_publication,
-    slug,
-    text,
-    typed,
-)
-from kg.service.imports.reconcile import Places, agency_index
 from kg.service.imports.states import code_of
-from kg.store import Store
 
 MODELS = {
-    "jail enforcement model": ("287g-jail-enforcement", "jail enforcement model"),
-    "task force model": ("287g-task-force", "task force model"),
-    "warrant service officer": ("287g-warrant-service-officer", "warrant service officer model"),
+    "jail enforcement model": "287g-jail-enforcement",
+    "task force model": "287g-task-force",
+    "warrant service officer": "287g-warrant-service-officer",
 }
-# ICE's jurisdiction types: the kinds of agency a name is compared among, in order of
-# preference, and the class of an agency PolicyKG has to create.
-KINDS = {
-    "county": (["SheriffsOffice", "PoliceDepartment"], "SheriffsOffice"),
-    "municipality": (["PoliceDepartment"], "PoliceDepartment"),
-    "state agency": (["StateAgency"], "StateAgency"),
+COLUMNS = {
+    "participating": ["STATE", "LAW ENFORCEMENT AGENCY", "TYPE", "COUNTY", "SUPPORT TYPE", "SIGNED"],
+    "pending": ["STATE", "LAW ENFORCEMENT AGENCY", "TYPE", "COUNTY", "SUPPORT TYPE"],
 }
-ICE = "id/agency/ice"
-_FILE_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_NAME = re.compile(
+    r"^(participating|pending)agencies-?(?:(\d{2})(\d{2})(\d{4})|(\d{4})-(\d{2})-(\d{2}))"
+    r"(am|pm)(?:_\w+)?\.xlsx$",
+    re.IGNORECASE,
+)
+_FOLDER = re.compile(r"^sheets_(\d{8})_(\d{6})$")
 
 
-def as_of_from(path: Path) -> str:
-    match = _FILE_DATE.search(path.name)
+class SheetError(ValueError):
+    """A file that is not one of ICE's 287(g) sheets, or one that cannot be read: the file
+    and what is wrong with it."""
+
+    def __init__(self, path: Path, problem: str) -> None:
+        super().__init__(f"{path}: {problem}")
+        self.path, self.problem = path, problem
+
+
+@dataclass(frozen=True)
+class Row:
+    """One agreement row, as the sheet prints it (trimmed)."""
+
+    state: str  # two letters, or "" when the state cell cannot be read
+    state_as_given: str
+    agency: str
+    level: str  # ICE's jurisdiction type: County, Municipality, State Agency
+    county: str
+    model: str | None  # the activity concept's local name, None when unreadable
+    model_as_given: str
+    signed: str | None = None  # xsd:date
+    signed_as_given: str = ""
+    address: str = ""
+
+
+@dataclass
+class Publication:
+    """One captured file of ICE's 287(g) page."""
+
+    path: Path
+    kind: str  # participating, pending
+    published: str  # ICE's date, YYYY-MM-DD
+    half: str  # am, pm
+    captured: str | None  # xsd:dateTime, UTC; None when the file is not in a capture folder
+    digest: str
+    rows: list[Row] = field(default_factory=list)
+    blank: int = 0
+    version: int = 1  # 2, 3… for other contents captured under the same file name
+
+    @property
+    def key(self) -> str:
+        """The publication's name in IRIs: participating-2025-07-03-pm, …-pm-2."""
+        suffix = f"-{self.version}" if self.version > 1 else ""
+        return f"{self.kind}-{self.published}-{self.half}{suffix}"
+
+    @property
+    def when(self) -> tuple[str, str, str]:
+        """The order of publications: by capture, then by ICE's date."""
+        return (self.captured or f"{self.published}T{'00' if self.half == 'am' else '12'}",
+                self.published, self.half)
+
+
+def publication_name(path: Path) -> tuple[str, str, str]:
+    """(kind, ICE's date, half-day) from the file's name, or SheetError."""
+    match = _NAME.match(path.name)
     if not match:
-        raise ValueError(f"cannot tell the publication date from {path.name!r}: give --as-of")
-    return "-".join(match.groups())
+        raise SheetError(
+            path,
+            "not an ICE 287(g) sheet name (participatingAgencies or pendingAgencies, then "
+            "MMDDYYYY and am or pm, .xlsx)",
+        )
+    kind = match[1].lower()
+    month, day, year = match.group(2, 3, 4) if match[2] else match.group(6, 7, 5)
+    try:
+        published = datetime.date(int(year), int(month), int(day)).isoformat()
+    except ValueError:
+        raise SheetError(path, f"no such date in its name: {year}-{month}-{day}") from None
+    return kind, published, match[8].lower()
 
 
-def import_sheet(
-    store: Store, ns: Namespaces, path: Path, *, as_of: str | None = None
-) -> ImportReport:
-    kind = "pending" if "pending" in path.name.lower() else "participating"
-    as_of = as_of or as_of_from(path)
-    graph = ns.iri(f"graph/ice-287g/{kind}/{as_of}")
-    source = ns.iri(f"id/source/ice-287g-{kind}-{as_of}")
-    report = ImportReport(f"ICE 287(g) {kind} agencies, {as_of} ({path.name})", graph)
-    quads = Quads(graph)
-    sheet = Sheet(store, ns, quads, source, kind, report)
-    rows = list(openpyxl.load_workbook(path).active.iter_rows(min_row=2))
-    report.rows = len(rows)
-    for row in rows:
-        sheet.row(row)
-    meta = Quads(ns.meta_graph)
-    describe_publication(
-        meta,
-        ns,
-        graph=graph,
-        source=source,
-        series=ns.iri(f"id/dataset/ice-287g-{kind}"),
-        series_label=f"ICE 287(g) {kind} agencies (spreadsheet, updated often)",
-        title=f"ICE 287(g) {kind} agencies, as published on {as_of}",
-        publisher=ns.iri(ICE),
-        issued=as_of,
-        file=path.name,
-        rows=report.rows,
-        blank=report.blank,
-        address="https://www.ice.gov/identify-and-arrest/287g",
-        key=f"ICE {kind} {as_of}",
+def capture_time(path: Path) -> str | None:
+    """The scraper's capture time, from the folder the file sits in."""
+    match = _FOLDER.match(path.parent.name)
+    if not match:
+        return None
+    stamp = datetime.datetime.strptime(match[1] + match[2], "%Y%m%d%H%M%S")
+    return stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def read_publication(path: Path) -> Publication:
+    """The publication in ``path``, every row read; SheetError if it is not a readable sheet
+    with the columns its kind has."""
+    kind, published, half = publication_name(path)
+    data = path.read_bytes()
+    try:
+        sheet = openpyxl.load_workbook(path).active
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as error:
+        raise SheetError(path, f"not a readable spreadsheet ({error})") from None
+    publication = Publication(
+        path, kind, published, half, capture_time(path), hashlib.sha256(data).hexdigest()
     )
-    report.quads = len(quads.lines)
-    replace_publication(store, ns, graph, source, quads.data() + meta.data())
-    return report
-
-
-class Sheet:
-    """The rows of one publication, turned into agreements."""
-
-    def __init__(
-        self,
-        store: Store,
-        ns: Namespaces,
-        quads: Quads,
-        source: str,
-        kind: str,
-        report: ImportReport,
-    ) -> None:
-        self.ns, self.quads, self.source, self.kind, self.report = ns, quads, source, kind, report
-        self.places = Places(store, ns, quads)
-        self.agencies = agency_index(store, ns, with_ori=True, excluded=(quads.graph,))
-        self.seen: set[str] = set()
-
-    def row(self, cells) -> None:
+    rows = sheet.iter_rows()
+    header = [_clean(cell.value).upper() for cell in next(rows, ())]
+    missing = [name for name in COLUMNS[kind] if name not in header]
+    if missing:
+        raise SheetError(path, f"the header lacks the column(s) {', '.join(missing)}")
+    at = {name: header.index(name) for name in [*COLUMNS[kind], "MOA"] if name in header}
+    for cells in rows:
         values = [cell.value for cell in cells]
         if all(v is None or str(v).strip() == "" for v in values):
-            self.report.blank += 1
-            return
-        state_text, name, level, county, model_text = (_clean(v) for v in values[:5])
-        agency = self._agency(state_text, name, level, county)
-        model = MODELS.get(model_text.lower())
-        agreement = self.ns.iri(
-            f"id/policy/287g-{agency.rsplit('/', 1)[-1]}-{model[0] if model else slug(model_text)}"
-        )
-        if agreement in self.seen:  # the same agency and model twice in one sheet
-            agreement += f"-{len(self.seen)}"
-        self.seen.add(agreement)
-        self._agreement(agreement, agency, name, model, model_text)
-        if self.kind == "participating":
-            self._signing(agreement, agency, name, model, values[5])
-            self._document(agreement, cells[6])
-        self.report.written += 1
+            publication.blank += 1
+            continue
+        publication.rows.append(_row(cells, at))
+    return publication
 
-    def _agency(self, state_text: str, name: str, level: str, county: str) -> str:
-        ns, add = self.ns, self.quads.add
-        code = code_of(state_text)
-        if code is None:
-            self.report.unreadable.append(f"state {state_text!r} of {name!r}")
-        kinds, created_class = KINDS.get(level.lower(), ([], "OtherLawEnforcementAgency"))
-        status, found = self.agencies.match(code, name, kinds) if code else ("unmatched", [])
-        self.report.reconciliation[status] += 1
-        if status == "matched":
-            add(found[0], SCHEMA + "alternateName", text(name, None))
-            return found[0]
-        node = ns.iri(f"id/agency/ice-{(code or 'xx').lower()}-{slug(name)}")
-        add(node, RDF_TYPE, iri(ns.pkg + created_class))
-        add(node, RDFS_LABEL, text(name))
-        add(node, ns.pkg + "reconciliation", text(status, None))
-        for candidate in found:
-            add(node, ns.pkg + "candidate", iri(candidate))
-        if code:
-            add(node, ns.pkg + "state", iri(self.places.state(code)))
-            if county and county not in ("#N/A", "N/A"):
-                add(node, ns.pkg + "county", iri(self.places.county(code, county)))
-        else:
-            add(node, ns.pkg + "valueAsGiven", text(f"STATE: {state_text}", None))
-        return node
 
-    def _agreement(self, agreement: str, agency: str, name: str, model, model_text: str) -> None:
-        ns, add = self.ns, self.quads.add
-        add(agreement, RDF_TYPE, iri(ns.pkg + "Agreement"))
-        label = model[1] if model else model_text
-        add(agreement, RDFS_LABEL, text(f"{name}: 287(g) agreement, {label}"))
-        add(agreement, ns.pkg + "issuedBy", iri(agency))
-        add(agreement, ns.pkg + "counterparty", iri(ns.iri(ICE)))
-        add(agreement, ns.pkg + "status", iri(ns.iri(f"vocab/agreement-status/{self.kind}")))
-        if model:
-            add(agreement, ns.pkg + "model", iri(ns.iri(f"vocab/activity/{model[0]}")))
-        else:
-            add(agreement, ns.pkg + "valueAsGiven", text(f"SUPPORT TYPE: {model_text}", None))
-            self.report.unreadable.append(f"support type {model_text!r} of {name!r}")
+def _row(cells, at: dict[str, int]) -> Row:
+    def value(column: str) -> str:
+        return _clean(cells[at[column]].value) if column in at and at[column] < len(cells) else ""
 
-    def _signing(self, agreement: str, agency: str, name: str, model, signed) -> None:
-        ns, add = self.ns, self.quads.add
-        event = agreement.replace("/id/policy/", "/id/event/") + "-signed"
-        add(event, RDF_TYPE, iri(ns.pkg + "PolicyAdoption"))
-        label = model[1] if model else "287(g)"
-        add(event, RDFS_LABEL, text(f"{name} signs a 287(g) agreement ({label})"))
-        add(event, ns.pkg + "changedPolicy", iri(agreement))
-        add(event, PROV + "wasAssociatedWith", iri(agency))
-        add(event, PROV + "wasAssociatedWith", iri(ns.iri(ICE)))
-        add(event, ns.pkg + "reportedBy", iri(self.source))
-        date = _date(signed)
-        if date:
-            add(event, DCT + "date", typed(date, "date"))
-        elif signed not in (None, ""):
-            add(event, ns.pkg + "valueAsGiven", text(f"SIGNED: {signed}", None))
-            self.report.unreadable.append(f"signed {signed!r} for {name!r}")
+    model_text = value("SUPPORT TYPE")
+    signed = cells[at["SIGNED"]].value if "SIGNED" in at and at["SIGNED"] < len(cells) else None
+    moa = cells[at["MOA"]] if "MOA" in at and at["MOA"] < len(cells) else None
+    return Row(
+        state=code_of(value("STATE")) or "",
+        state_as_given=value("STATE"),
+        agency=value("LAW ENFORCEMENT AGENCY"),
+        level=value("TYPE"),
+        county=value("COUNTY"),
+        model=MODELS.get(model_text.lower()),
+        model_as_given=model_text,
+        signed=_date(signed),
+        signed_as_given=_clean(signed) if signed is not None and not _date(signed) else "",
+        address=_document(moa) if moa is not None else "",
+    )
 
-    def _document(self, agreement: str, cell) -> None:
-        target = cell.hyperlink.target if cell.hyperlink else None
-        value = _clean(cell.value)
-        address = _unwrap(target or (value if value.startswith("http") else ""))
-        if address:
-            self.quads.add(agreement, SCHEMA + "url", iri(address))
+
+def publications_at(path: Path) -> tuple[list[Publication], list[SheetError]]:
+    """The publications in a file, or in a folder (its .xlsx files, in capture folders or
+    not), with the files skipped and why. The same name captured again with the same bytes is
+    one publication; with other bytes, a later version of it."""
+    files = sorted(path.rglob("*")) if path.is_dir() else [path]
+    found, skipped = [], []
+    for file in files:
+        if file.is_dir() or file.name in ("SOURCE.txt", ".DS_Store"):
+            continue
+        try:
+            found.append(read_publication(file))
+        except SheetError as error:
+            skipped.append(error)
+    return found, skipped
 
 
 def _clean(value) -> str:
@@ -210,6 +200,12 @@ def _date(value) -> str | None:
         except ValueError:
             return None
     return None
+
+
+def _document(cell) -> str:
+    target = cell.hyperlink.target if cell.hyperlink else None
+    value = _clean(cell.value)
+    return _unwrap(target or (value if value.startswith("http") else ""))
 
 
 def _unwrap(address: str) -> str:

@@ -1,11 +1,14 @@
 """One node per agency: matching an imported agency to the graph's agencies and places.
 
-Names are compared in two forms: the full name (lower case, punctuation and accents gone) and
-its core, without the words that say what kind of agency it is ("County Sheriff's Office",
-"Police Department"…), so that ICE's "Cherokee County Sheriff's Office" meets the FBI's
-"Cherokee" (a county row). A full-name match wins; else a core match between agencies of a
-compatible kind; several candidates make the agency ambiguous, none unmatched — and both are
-kept, flagged, never dropped.
+An agency is only matched to one of the same kind (kg.service.imports.kinds): a sheriff's office
+to a sheriff's row, a city's police to a city's row, a university's police to a university's.
+Names are compared in three forms: the full name (lower case, punctuation and accents gone); its
+core, without the words that say what kind of agency it is ("County Sheriff's Office", "Police
+Department"…), so that ICE's "Cherokee County Sheriff's Office" meets the FBI's "Cherokee" (a
+county row); and, for agencies of a state, the core without the state's name ("Florida Department
+of Law Enforcement" meets "Department of Law Enforcement:"). A full-name match wins; then the
+cores in that order; several candidates make the agency ambiguous, none unmatched — and both are
+kept, flagged with their candidates, never guessed.
 """
 
 from __future__ import annotations
@@ -18,41 +21,37 @@ from dataclasses import dataclass
 
 from kg.namespaces import Namespaces
 from kg.service.imports import RDF_TYPE, RDFS_LABEL, SCHEMA, Quads, iri, slug, text
+from kg.service.imports.kinds import kind_of_class
 from kg.service.imports.states import STATES
 from kg.service.queries import select_rows
 from kg.store import Store
 
 # Words that say what kind of agency it is, then words that say what kind of place.
 _AGENCY_WORDS = re.compile(
-    r"\b(of|the|sheriffs?|office|police|department|dept|public|safety|marshals?|"
-    r"constables?|metropolitan|metro)\b"
+    r"\b(of|the|and|sheriffs?|office|police|department|dept|public|safety|marshals?|"
+    r"constables?|metropolitan|metro|services?|division|board|trustees)\b"
 )
 _PLACE_WORDS = re.compile(r"\b(county|parish|borough|city|town|township|twp|village)\b")
 
 
 def full_name(name: str) -> str:
     ascii_text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
-    ascii_text = ascii_text.replace("&", " and ").replace("'", "")
+    ascii_text = ascii_text.replace("&", " and ").replace("'", "").replace("\u2019", "")
     return " ".join(re.sub(r"[^a-z0-9]+", " ", ascii_text).split())
 
 
-def core_names(name: str) -> tuple[str, str]:
+def core_names(name: str, state: str = "") -> tuple[str, ...]:
     """The name without the words of its kind of agency; then without those of its kind of
-    place too ("Cherokee County Sheriff's Office" → "cherokee county", "cherokee")."""
+    place too; then without its state's name ("Cherokee County Sheriff's Office" → "cherokee
+    county", "cherokee", "cherokee")."""
     agency = " ".join(_AGENCY_WORDS.sub(" ", full_name(name)).split())
-    return agency, " ".join(_PLACE_WORDS.sub(" ", agency).split())
+    place = " ".join(_PLACE_WORDS.sub(" ", agency).split())
+    state_name = full_name(STATES.get(state, ""))
+    return agency, place, place.removeprefix(state_name).strip() if state_name else place
 
 
 def core_name(name: str) -> str:
     return core_names(name)[1]
-
-
-def _role(name: str) -> str | None:
-    """Whether a name says sheriff or police: a county may have both under one core name."""
-    words = set(full_name(name).split())
-    if words & {"sheriff", "sheriffs"}:
-        return "sheriff"
-    return "police" if "police" in words else None
 
 
 @dataclass(frozen=True)
@@ -60,51 +59,41 @@ class Agency:
     iri: str
     state: str
     names: frozenset[str]  # as given
-    kind: str  # the class's local name: PoliceDepartment, SheriffsOffice, StateAgency…
+    kind: str  # kg.service.imports.kinds: sheriff, city police, campus police…
 
     @property
     def full(self) -> set[str]:
         return {full_name(name) for name in self.names}
 
     def cores(self, level: int) -> set[str]:
-        return {core_names(name)[level] for name in self.names}
-
-    @property
-    def roles(self) -> set[str | None]:
-        return {_role(name) for name in self.names}
+        return {core_names(name, self.state)[level] for name in self.names}
 
 
 class AgencyIndex:
-    """The graph's agencies by state, for matching."""
+    """The graph's agencies by state and kind, for matching."""
 
     def __init__(self, agencies: list[Agency]) -> None:
-        self.by_state: dict[str, list[Agency]] = defaultdict(list)
+        self.by_kind: dict[tuple[str, str], list[Agency]] = defaultdict(list)
         for agency in agencies:
-            self.by_state[agency.state].append(agency)
+            self.by_kind[(agency.state, agency.kind)].append(agency)
 
-    def match(self, state: str, name: str, kinds: list[str]) -> tuple[str, list[str]]:
-        """("matched", [iri]), ("ambiguous", [candidates]) or ("unmatched", []).
-
-        A unique full-name match wins; else, kind by kind (``kinds`` in order of preference),
-        a unique match of the core name, first keeping the words of the kind of place, then
-        without; where several remain, those whose name says the same role (sheriff or police).
-        """
-        candidates = self.by_state.get(state, [])
-        exact = {a.iri for a in candidates if full_name(name) in a.full}
-        if len(exact) == 1:
-            return "matched", sorted(exact)
-        for kind in kinds:
-            kindred = [a for a in candidates if a.kind == kind]
-            for level, core in enumerate(core_names(name)):
-                near = [a for a in kindred if core and core in a.cores(level)]
-                if len(near) > 1:
-                    near = [a for a in near if _role(name) in a.roles] or near
-                found = sorted({a.iri for a in near})
-                if len(found) == 1:
-                    return "matched", found
-                if found:
-                    return "ambiguous", found
-        return ("ambiguous", sorted(exact)) if exact else ("unmatched", [])
+    def match(self, state: str, names: list[str], kind: str) -> tuple[str, list[str]]:
+        """("matched", [iri]), ("ambiguous", [candidates]) or ("unmatched", []) for an agency of
+        ``kind`` known by ``names`` (the first the fullest): a unique full-name match wins; else
+        a unique match of the cores, level by level."""
+        kindred = self.by_kind.get((state, kind), [])
+        for level in range(-1, 3):
+            found: set[str] = set()
+            for name in names:
+                key = full_name(name) if level < 0 else core_names(name, state)[level]
+                found |= {
+                    a.iri for a in kindred if key and key in (a.full if level < 0 else a.cores(level))
+                }
+            if len(found) == 1:
+                return "matched", sorted(found)
+            if found:
+                return "ambiguous", sorted(found)
+        return "unmatched", []
 
 
 def outside(excluded: tuple[str, ...], pattern: str, name: str) -> str:
@@ -138,11 +127,17 @@ def agency_index(
                    ?where rdfs:label ?name }}
         }}""",
     )
-    names: dict[tuple[str, str, str], set[str]] = defaultdict(set)
+    names: dict[tuple[str, str], set[str]] = defaultdict(set)
+    classes: dict[str, set[str]] = defaultdict(set)
     for row in rows:
-        names[(row["agency"], row["code"], row["class"].rsplit("#", 1)[-1])].add(row["name"])
+        names[(row["agency"], row["code"])].add(row["name"])
+        classes[row["agency"]].add(row["class"].rsplit("#", 1)[-1])
     return AgencyIndex(
-        [Agency(iri, code, frozenset(found), kind) for (iri, code, kind), found in names.items()]
+        [
+            Agency(iri, code, frozenset(found), kind_of_class(cls, frozenset(found)))
+            for (iri, code), found in names.items()
+            for cls in classes[iri] - {"LawEnforcementAgency"}
+        ]
     )
 
 
