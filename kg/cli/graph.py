@@ -12,7 +12,7 @@ from kg.cli import EXIT_BAD_INPUT, EXIT_REFUSED, Context, handles_errors, main, 
 from kg.formats import RDF_FORMATS, RESULTS_FORMATS, rdf_format_named, results_format_named
 from kg.namespaces import Namespaces
 from kg.service import loading
-from kg.service.export import export, union_graph
+from kg.service.export import export, store_dataset
 from kg.service.queries import named_queries, named_query, run_query
 from kg.service.validation import validate
 from kg.store.embedded import EmbeddedStore
@@ -104,9 +104,9 @@ def validate_command(context: Context, files: tuple[Path, ...], output_format: s
             if item.graph is not None
         ] + loading.user_items(files, None)
         loading.load_items(scratch, context.ns, items)
-        data = union_graph(scratch)
+        data = store_dataset(scratch)
     else:
-        data = union_graph(context.store)
+        data = store_dataset(context.store)
     context.say(f"Validating {len(data):,} triples against the shapes…")
     report = validate(data, context.ns)
     rendered = {"text": report.to_text, "turtle": report.to_turtle, "json": report.to_json_text}

@@ -6,7 +6,7 @@ import io
 from typing import BinaryIO
 
 from pyoxigraph import RdfFormat
-from rdflib import Graph
+from rdflib import Dataset, Graph
 
 from kg.namespaces import Namespaces
 from kg.store import Store
@@ -27,6 +27,16 @@ def export(
 ) -> None:
     """Quad formats get every named graph; triple formats the union (or ``graph`` alone)."""
     store.dump(output, fmt, graph=graph, prefixes=ns.prefixes)
+
+
+def store_dataset(store: Store) -> Dataset:
+    """The store's graphs as an rdflib Dataset whose default graph is their union (for pySHACL:
+    the shapes read the union, and what holds per source reads each graph)."""
+    buffer = io.BytesIO()
+    store.dump(buffer, RdfFormat.N_QUADS)
+    dataset = Dataset(default_union=True)
+    dataset.parse(data=buffer.getvalue(), format="nquads")
+    return dataset
 
 
 def union_graph(store: Store) -> Graph:

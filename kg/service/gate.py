@@ -21,12 +21,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from rdflib import RDF, BNode, Graph, Literal, URIRef
+from rdflib import RDF, BNode, Dataset, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from kg.namespaces import Namespaces
 from kg.service.describe import to_rdflib
-from kg.service.export import union_graph
+from kg.service.export import store_dataset
 from kg.service.validation import ValidationReport, validate
 from kg.store import Store
 
@@ -41,6 +41,7 @@ VOCABULARY_GRAPHS = [
 ]
 BATCH = 400  # IRIs per VALUES clause
 SKOLEM = "urn:policykg:blank:"
+CHANGE = URIRef("urn:policykg:change")  # the graph of what a change adds, while validated
 
 
 class _Predicates:
@@ -70,16 +71,25 @@ def validate_change(
     focus = affected_nodes(view, ns, added | removed, removed)
     if not focus:  # nothing changes: nothing to validate (pySHACL takes [] as "every node")
         return ValidationReport([], Graph())
-    extract = Graph()
-    for triple in _context(view, ns, focus):
-        extract.add(triple)
-    for triple in _vocabulary(store, ns):
-        extract.add(triple)
-    # pySHACL takes IRIs as focus nodes: blank nodes (new ones, in a payload) are skolemized
+    # The union of what the shapes look at, and the focus nodes' own facts source by source
+    # (for what holds per source); pySHACL takes IRIs as focus nodes: blank nodes (new ones,
+    # in a payload) are skolemized.
+    quads = [(*triple, None) for triple in _context(view, ns, focus)]
+    quads += [(*triple, None) for triple in _vocabulary(store, ns)]
+    quads += view.sourced(focus)
     focus_iris = sorted({_skolem(node) for node in focus}, key=str)
-    # no prefixes bound: pySHACL would read an IRI such as <owl:x> as a CURIE (see validate)
-    data = extract.skolemize(new_graph=Graph(bind_namespaces="none"), basepath=SKOLEM)
-    return validate(data, ns, focus_nodes=focus_iris)
+    return validate(_dataset(quads), ns, focus_nodes=focus_iris)
+
+
+def _dataset(quads: Iterable[tuple]) -> Dataset:
+    """A Dataset of skolemized quads, a graph of None going to the default graph; no prefixes
+    bound, as pySHACL would read an IRI such as <owl:x> as a CURIE (see validate)."""
+    dataset = Dataset(default_union=True)
+    dataset.namespace_manager = Graph(bind_namespaces="none").namespace_manager
+    for s, p, o, g in quads:
+        target = dataset.default_context if g is None else dataset.graph(g)
+        target.add((_skolem(s), p, _skolem(o)))
+    return dataset
 
 
 def _skolem(node: Node) -> Node:
@@ -115,12 +125,12 @@ def _validate_all(
     store: Store, ns: Namespaces, added: set[Triple], removed: set[Triple]
 ) -> ValidationReport:
     """A change to the ontology or a vocabulary can touch every node: validate them all."""
-    graph = union_graph(store)
+    dataset = store_dataset(store)
     for triple in removed:
-        graph.remove(triple)
-    for triple in added:
-        graph.add(triple)
-    return validate(graph.skolemize(basepath=SKOLEM), ns)
+        dataset.remove((*triple, None))
+    quads = [(s, p, o, getattr(g, "identifier", g)) for s, p, o, g in dataset.quads()]
+    quads += [(*triple, CHANGE) for triple in added]
+    return validate(_dataset(quads), ns)
 
 
 def affected_nodes(
@@ -166,6 +176,19 @@ class _View:
         found = {(s, p, node) for node, p, s in self._select(nodes, "?o ?p ?x", predicates)}
         found |= {t for t in self.added if t[2] in nodes and (not predicates or t[1] in predicates)}
         return found - self.removed
+
+    def sourced(self, nodes: set[Node]) -> list[tuple]:
+        """The nodes' own triples with the graph of each (what a change adds: its own graph)."""
+        iris = sorted(str(node) for node in nodes if isinstance(node, URIRef))
+        quads = [(*t, CHANGE) for t in self.added if t[0] in nodes]
+        for start in range(0, len(iris), BATCH):
+            values = " ".join(f"<{iri}>" for iri in iris[start : start + BATCH])
+            query = f"SELECT ?x ?p ?o ?g WHERE {{ VALUES ?x {{ {values} }} GRAPH ?g {{ ?x ?p ?o }} }}"
+            for row in self.store.query(query):
+                triple = (URIRef(row["x"].value), to_rdflib(row["p"]), to_rdflib(row["o"]))
+                if triple not in self.removed:
+                    quads.append((*triple, URIRef(row["g"].value)))
+        return quads
 
     def graph(self, name: str) -> set[Triple]:
         result = self.store.query(f"SELECT ?s ?p ?o WHERE {{ GRAPH <{name}> {{ ?s ?p ?o }} }}")

@@ -223,7 +223,8 @@ class History:
             for node in (a.iri, _event(a.iri))
         }
         self.record.lines += [line for line in self.kept if line.split(" ", 1)[0] not in unlisted]
-        _describe_record(meta, ns, sorted(self.order, key=lambda i: self.order[i][0]))
+        ordered = sorted(self.order, key=lambda i: self.order[i][0])
+        _describe_record(meta, ns, ordered, self.order[ordered[-1]][0][1])
         self.record.lines = sorted(set(self.record.lines))
 
     def _agreement_facts(self, agreement: Agreement, listings: list[str], latest: dict) -> None:
@@ -449,7 +450,7 @@ def _labelled_elsewhere(store: Store, ns: Namespaces, agencies: set[str]) -> set
     return {row["agency"] for row in rows} & agencies
 
 
-def _describe_record(meta: Quads, ns: Namespaces, publications: list[str]) -> None:
+def _describe_record(meta: Quads, ns: Namespaces, publications: list[str], issued: str) -> None:
     graph, source = ns.iri(RECORD_GRAPH), ns.iri(RECORD_SOURCE)
     title = "ICE 287(g) agreements across publications, compiled by PolicyKG"
     meta.add(graph, RDF_TYPE, iri(ns.pkg + "SourceGraph"))
@@ -459,6 +460,7 @@ def _describe_record(meta: Quads, ns: Namespaces, publications: list[str]) -> No
     meta.add(source, RDFS_LABEL, text(title))
     meta.add(source, DCT + "title", text(title))
     meta.add(source, SKOS + "notation", text("ICE 287(g) record", None))
+    meta.add(source, DCT + "issued", typed(issued, "date"))  # as of its latest publication
     meta.add(
         source,
         DCT + "description",

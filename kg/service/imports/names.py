@@ -24,6 +24,7 @@ from kg.service.imports import (
     iri,
     replace_graphs,
     text,
+    typed,
 )
 from kg.service.imports.kinds import (
     AIRPORT,
@@ -90,8 +91,8 @@ def rebuild_names(store: Store, ns: Namespaces) -> int:
             found["counties"].add(row["county"])
     composed = {}
     for agency, row in agencies.items():
-        classes = found_classes = row["classes"] - {"LawEnforcementAgency"}
-        kind = kind_of_class(min(found_classes), frozenset({row["short"]})) if classes else ""
+        classes = row["classes"] - {"LawEnforcementAgency"}
+        kind = kind_of_class(min(classes), frozenset({row["short"]})) if classes else ""
         composed[agency] = compose(row["short"], kind, row["code"])
     # two agencies of a state under one composed name: each told apart by its county
     taken = Counter((agencies[a]["code"], name) for a, name in composed.items())
@@ -116,6 +117,7 @@ def _describe(meta: Quads, ns: Namespaces) -> None:
     meta.add(source, RDFS_LABEL, text("Agency names composed by PolicyKG"))
     meta.add(source, DCT + "title", text("Agency names composed by PolicyKG"))
     meta.add(source, SKOS + "notation", text("PolicyKG", None))
+    meta.add(source, DCT + "issued", typed("2025-12-31", "date"))  # as of the roster it reads
     meta.add(
         source,
         DCT + "description",
