@@ -42,6 +42,7 @@ OWN_PREFIXES = {
     "organization": "id/org/",
     "graph": "graph/",
     "dataset": "id/dataset/",
+    "status": "vocab/agreement-status/",
 }
 
 
