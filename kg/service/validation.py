@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 from functools import cache
 
 import pyshacl
-from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib import BNode, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, XSD
 from rdflib.term import Node
@@ -113,7 +113,11 @@ def _data_shapes_graph(ns: Namespaces) -> Graph:
 def validate(
     data: Graph, ns: Namespaces, *, focus_nodes: list[Node] | None = None
 ) -> ValidationReport:
-    """Validates ``data`` (which must hold the ontology, for the class hierarchy)."""
+    """Validates ``data`` (which must hold the ontology, for the class hierarchy): a Dataset
+    whose graphs are the sources (kg.service.export.store_dataset), or one graph, taken as a
+    single source."""
+    if not isinstance(data, Dataset):  # the rules that hold per source read named graphs
+        data = _single_source(data)
     # When only given nodes are validated (never ontology terms: see kg.service.gate), the
     # shapes of ontology terms, which find their targets by SPARQL over the whole data graph,
     # are left out.
@@ -137,6 +141,15 @@ def validate(
         key=lambda r: (SEVERITY_ORDER.get(r.severity, 3), r.focus, r.path or "", r.message)
     )
     return ValidationReport(results, report_graph)
+
+
+def _single_source(graph: Graph) -> Dataset:
+    dataset = Dataset(default_union=True)
+    dataset.namespace_manager = graph.namespace_manager
+    source = dataset.graph(URIRef("urn:policykg:source"))
+    for triple in graph:
+        source.add(triple)
+    return dataset
 
 
 def _result(report: Graph, node: Node, compact) -> ValidationResult:

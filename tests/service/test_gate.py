@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from rdflib import RDF, Graph, Literal, Namespace, URIRef
+from rdflib import RDF, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import XSD
 
-from kg.service.export import union_graph
+from kg.service.export import store_dataset, union_graph
 from kg.service.gate import validate_change
 from kg.service.validation import validate
 from tests.conftest import NS
@@ -138,14 +138,7 @@ def test_incremental_verdict_equals_full_validation(
     seed_store, seed_graph, removable, added, picks
 ):
     removed = {removable[pick % len(removable)] for pick in picks}
-    changed = Graph()
-    for triple in seed_graph:
-        changed.add(triple)
-    for triple in removed - set(added):
-        changed.remove(triple)
-    for triple in added:
-        changed.add(triple)
-    full = validate(changed, NS)
+    full = validate(changed_dataset(seed_store, added, removed - set(added)), NS)
     incremental = validate_change(seed_store, NS, added, removed)
     assert incremental.conforms == full.conforms
     assert violations(incremental) == violations(full)
@@ -166,9 +159,34 @@ def test_a_rule_across_nodes_is_caught_from_either_end(seed_store):
 @pytest.mark.parametrize("iri", ["A:", "owl:x", "pkg:statement"])
 def test_an_iri_that_looks_like_a_curie_is_validated_as_itself(seed_store, seed_graph, iri):
     added = [(URIRef(iri), RDF.type, PKG.Statement)]  # a statement with no speaker, no text
-    changed = Graph()
-    for triple in [*seed_graph, *added]:
-        changed.add(triple)
     incremental = validate_change(seed_store, NS, added)
     assert not incremental.conforms
-    assert violations(incremental) == violations(validate(changed, NS))
+    assert violations(incremental) == violations(validate(changed_dataset(seed_store, added), NS))
+
+
+def changed_dataset(store, added, removed=()) -> Dataset:
+    """The store's graphs as a Dataset, less ``removed`` (from every graph), and ``added`` in a
+    graph of its own, as a contribution's would be."""
+    dataset = store_dataset(store)
+    for triple in removed:
+        dataset.remove((*triple, None))
+    change = dataset.graph(URIRef("urn:test:change"))
+    for triple in added:
+        change.add(triple)
+    return dataset
+
+
+def test_at_most_one_date_holds_per_source(seed_store):
+    adoption = URIRef(NS.iri("id/event/2019-lvmpd-policy-adopted"))
+    # the seed's sources date it 2019; a new source that says 2018 disagrees with them: admitted
+    other = validate_change(seed_store, NS, [(adoption, DCT.date, Literal("2018", datatype=XSD.gYear))])
+    assert violations(other) == set()
+    # one source that gives two dates contradicts itself: refused
+    both = [
+        (adoption, DCT.date, Literal("2018", datatype=XSD.gYear)),
+        (adoption, DCT.date, Literal("2017", datatype=XSD.gYear)),
+    ]
+    report = validate_change(seed_store, NS, both)
+    assert [v.message for v in report.violations] == [
+        "A source gives an event at most one date (dct:date): this one gives 2017 and 2018."
+    ]
