@@ -96,7 +96,17 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         worktree = Path(scratch) / "baseline"
         subprocess.run(
-            ["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q", str(worktree), args.baseline],
+            [
+                "git",
+                "-C",
+                str(ROOT),
+                "worktree",
+                "add",
+                "--detach",
+                "-q",
+                str(worktree),
+                args.baseline,
+            ],
             check=True,
         )
         try:

@@ -8,7 +8,15 @@ from pathlib import Path
 import click
 import pyoxigraph as ox
 
-from kg.cli import EXIT_BAD_INPUT, EXIT_REFUSED, Context, handles_errors, main, pass_context, progress_bar
+from kg.cli import (
+    EXIT_BAD_INPUT,
+    EXIT_REFUSED,
+    Context,
+    handles_errors,
+    main,
+    pass_context,
+    progress_bar,
+)
 from kg.formats import RDF_FORMATS, RESULTS_FORMATS, rdf_format_named, results_format_named
 from kg.namespaces import Namespaces
 from kg.service import loading

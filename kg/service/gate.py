@@ -183,7 +183,9 @@ class _View:
         quads = [(*t, CHANGE) for t in self.added if t[0] in nodes]
         for start in range(0, len(iris), BATCH):
             values = " ".join(f"<{iri}>" for iri in iris[start : start + BATCH])
-            query = f"SELECT ?x ?p ?o ?g WHERE {{ VALUES ?x {{ {values} }} GRAPH ?g {{ ?x ?p ?o }} }}"
+            query = (
+                f"SELECT ?x ?p ?o ?g WHERE {{ VALUES ?x {{ {values} }} GRAPH ?g {{ ?x ?p ?o }} }}"
+            )
             for row in self.store.query(query):
                 triple = (URIRef(row["x"].value), to_rdflib(row["p"]), to_rdflib(row["o"]))
                 if triple not in self.removed:

@@ -119,8 +119,7 @@ def load_bundled(
     if not datasets:
         return []
     reports = [
-        import_dataset(store, ns, kind, path, names=False)
-        for kind, path in dataset_files().items()
+        import_dataset(store, ns, kind, path, names=False) for kind, path in dataset_files().items()
     ]
     rebuild_names(store, ns)
     return reports

@@ -179,7 +179,9 @@ def changed_dataset(store, added, removed=()) -> Dataset:
 def test_at_most_one_date_holds_per_source(seed_store):
     adoption = URIRef(NS.iri("id/event/2019-lvmpd-policy-adopted"))
     # the seed's sources date it 2019; a new source that says 2018 disagrees with them: admitted
-    other = validate_change(seed_store, NS, [(adoption, DCT.date, Literal("2018", datatype=XSD.gYear))])
+    other = validate_change(
+        seed_store, NS, [(adoption, DCT.date, Literal("2018", datatype=XSD.gYear))]
+    )
     assert violations(other) == set()
     # one source that gives two dates contradicts itself: refused
     both = [

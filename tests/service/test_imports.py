@@ -76,7 +76,11 @@ def test_every_captured_file_is_a_publication(store):
     for path in SHEETS:
         by_file.setdefault(path.name, []).append(len(rows_of(path)))
     # the same name captured twice with other contents: two publications, the later version 2
-    twice = [p for p in publications if p["published"] == "2025-07-03 pm" and p["kind"] == "participating"]
+    twice = [
+        p
+        for p in publications
+        if p["published"] == "2025-07-03 pm" and p["kind"] == "participating"
+    ]
     assert [int(p["agreements"]) for p in twice] == [753, 777] == by_file[TWICE[0].name]
     assert twice[1]["publication"].endswith("participating-2025-07-03-pm-2")
     assert sum(int(p["agreements"]) for p in publications) == sum(map(len, map(rows_of, SHEETS)))
@@ -85,11 +89,17 @@ def test_every_captured_file_is_a_publication(store):
 def test_every_agreement_row_is_a_listing(store):
     listings = named(store, "287g-listings")
     assert len(listings) == sum(len(rows_of(path)) for path in SHEETS)
-    july = [r for r in listings if r["published"] == "2025-07-18 pm" and r["kind"] == "participating"]
+    july = [
+        r for r in listings if r["published"] == "2025-07-18 pm" and r["kind"] == "participating"
+    ]
     assert Counter(r["agency_name"] for r in july) == Counter(
         " ".join(str(row[1]).split()) for row in rows_of(JULY)
     )
-    assert {r["model"] for r in listings} == {"jail enforcement", "task force", "warrant service officer"}
+    assert {r["model"] for r in listings} == {
+        "jail enforcement",
+        "task force",
+        "warrant service officer",
+    }
 
 
 def test_one_agreement_through_every_publication(store):
@@ -192,7 +202,7 @@ def test_names_people_read(store):
     # where only the FBI names it: composed, in PolicyKG's own graph, never the FBI's
     composed = rows(
         store,
-        f"""SELECT ?label ?g WHERE {{ GRAPH ?g {{ ?a rdfs:label ?label }} ?a pkg:ori "CA0010100" }}""",
+        """SELECT ?label ?g WHERE { GRAPH ?g { ?a rdfs:label ?label } ?a pkg:ori "CA0010100" }""",
     )
     assert [(row["label"], row["g"]) for row in composed] == [
         ("Alameda Police Department", NS.iri("graph/policykg/names"))
@@ -321,7 +331,10 @@ def test_importing_publications_again_changes_nothing():
     for path in (TWICE[1], MAY):
         loading.import_dataset(store, NS, "ice-287g", path)
     assert quads(store) == before
-    versions = rows(store, "SELECT ?v WHERE { ?p pkg:version ?v ; pkg:file 'participatingAgencies07032025pm.xlsx' }")
+    versions = rows(
+        store,
+        "SELECT ?v WHERE { ?p pkg:version ?v ; pkg:file 'participatingAgencies07032025pm.xlsx' }",
+    )
     assert sorted(row["v"] for row in versions) == ["1", "2"]
 
 
@@ -346,5 +359,5 @@ def test_bad_files_are_named_and_skipped(tmp_path):
         "pendingAgencies07022025am.xlsx",
     }
     assert "COUNTY, SUPPORT TYPE" in problems["pendingAgencies07022025am.xlsx"]
-    with pytest.raises(SheetError, match="notes.txt"):
+    with pytest.raises(SheetError, match=r"notes\.txt"):
         loading.import_dataset(EmbeddedStore(), NS, "ice-287g", folder / "notes.txt")

@@ -196,17 +196,22 @@ class History:
             if row.signed:
                 quads.add(event, DCT + "date", typed(row.signed, "date"))
             elif row.signed_as_given:
-                quads.add(event, ns.pkg + "valueAsGiven", text(f"SIGNED: {row.signed_as_given}", None))
+                quads.add(
+                    event, ns.pkg + "valueAsGiven", text(f"SIGNED: {row.signed_as_given}", None)
+                )
         if row.address and publication.when >= agreement.address_when:
             agreement.address, agreement.address_when = row.address, publication.when
 
     # --- the record: what every listing adds up to ---------------------------------------
 
     def _record(self, meta: Quads) -> None:
-        ns, add = self.ns, self.record.add
+        ns = self.ns
         latest = {
-            kind: max((iri for iri, (_w, k) in self.order.items() if k == kind),
-                      key=lambda i: self.order[i][0], default=None)
+            kind: max(
+                (iri for iri, (_w, k) in self.order.items() if k == kind),
+                key=lambda i: self.order[i][0],
+                default=None,
+            )
             for kind in ("participating", "pending")
         }
         names_of: dict[str, Counter] = defaultdict(Counter)
@@ -219,7 +224,9 @@ class History:
             self._agreement_facts(agreement, listings, latest)
         self._agency_names(names_of)
         unlisted = {
-            f"<{node}>" for a in self.agreements.values() if not a.listings
+            f"<{node}>"
+            for a in self.agreements.values()
+            if not a.listings
             for node in (a.iri, _event(a.iri))
         }
         self.record.lines += [line for line in self.kept if line.split(" ", 1)[0] not in unlisted]
@@ -238,7 +245,11 @@ class History:
         if agreement.model:
             add(node, ns.pkg + "model", iri(ns.iri(f"vocab/activity/{agreement.model}")))
         else:
-            add(node, ns.pkg + "valueAsGiven", text(f"SUPPORT TYPE: {agreement.model_as_given}", None))
+            add(
+                node,
+                ns.pkg + "valueAsGiven",
+                text(f"SUPPORT TYPE: {agreement.model_as_given}", None),
+            )
         if agreement.address:
             add(node, SCHEMA + "url", iri(agreement.address))
         standing = next(
@@ -401,7 +412,8 @@ def _stored_agreements(store: Store, ns: Namespaces, replaced: set[str]) -> dict
           OPTIONAL {{ ?agreement pkg:model ?model }}
           OPTIONAL {{ ?agreement pkg:valueAsGiven ?given }}
           OPTIONAL {{ ?agreement schema:url ?address }} }}
-        OPTIONAL {{ GRAPH ?g {{ ?agreement pkg:listedIn ?source ; pkg:nameAsListed ?name }} }} }}""",
+        OPTIONAL {{ GRAPH ?g {{ ?agreement pkg:listedIn ?source ; pkg:nameAsListed ?name }} }}
+        }}""",
     )
     found: dict[str, Agreement] = {}
     for row in rows:
@@ -409,7 +421,9 @@ def _stored_agreements(store: Store, ns: Namespaces, replaced: set[str]) -> dict
         given = (row.get("given") or "").removeprefix("SUPPORT TYPE: ")
         agreement = found.setdefault(
             row["agreement"],
-            Agreement(row["agreement"], row["agency"], model, given, address=row.get("address") or ""),
+            Agreement(
+                row["agreement"], row["agency"], model, given, address=row.get("address") or ""
+            ),
         )
         if row.get("source") and row["source"] not in replaced:
             agreement.listings[row["source"]] = row["name"]
@@ -432,7 +446,9 @@ def _stored_record(store: Store, ns: Namespaces) -> list[str]:
     lines = []
     for row in result:
         predicate = str(row["p"])
-        if _RECOMPUTED.search(predicate) or (predicate == _LABEL and "/id/place/" not in str(row["s"])):
+        if _RECOMPUTED.search(predicate) or (
+            predicate == _LABEL and "/id/place/" not in str(row["s"])
+        ):
             continue
         lines.append(f"{row['s']} {predicate} {row['o']} <{graph}> .\n")
     return lines
@@ -471,4 +487,3 @@ def _describe_record(meta: Quads, ns: Namespaces, publications: list[str], issue
     )
     for publication in publications:
         meta.add(source, PROV + "wasDerivedFrom", iri(publication))
-

@@ -32,7 +32,14 @@ MODELS = {
     "warrant service officer": "287g-warrant-service-officer",
 }
 COLUMNS = {
-    "participating": ["STATE", "LAW ENFORCEMENT AGENCY", "TYPE", "COUNTY", "SUPPORT TYPE", "SIGNED"],
+    "participating": [
+        "STATE",
+        "LAW ENFORCEMENT AGENCY",
+        "TYPE",
+        "COUNTY",
+        "SUPPORT TYPE",
+        "SIGNED",
+    ],
     "pending": ["STATE", "LAW ENFORCEMENT AGENCY", "TYPE", "COUNTY", "SUPPORT TYPE"],
 }
 _NAME = re.compile(
@@ -91,8 +98,11 @@ class Publication:
     @property
     def when(self) -> tuple[str, str, str]:
         """The order of publications: by capture, then by ICE's date."""
-        return (self.captured or f"{self.published}T{'00' if self.half == 'am' else '12'}",
-                self.published, self.half)
+        return (
+            self.captured or f"{self.published}T{'00' if self.half == 'am' else '12'}",
+            self.published,
+            self.half,
+        )
 
 
 def publication_name(path: Path) -> tuple[str, str, str]:

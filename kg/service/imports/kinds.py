@@ -44,7 +44,11 @@ _BY_TYPE = {
 # name is an airport's or a port's (ICE files airport police under Municipality).
 _CITY_TYPES = {"city", "municipality", "municipal"}
 # The type of a row that PolicyKG's classes stand for, to read an agency of the graph by.
-_TYPE_OF_CLASS = {"SheriffsOffice": "county", "StateAgency": "state agency", "FederalAgency": "federal"}
+_TYPE_OF_CLASS = {
+    "SheriffsOffice": "county",
+    "StateAgency": "state agency",
+    "FederalAgency": "federal",
+}
 CLASSES = {
     SHERIFF: "SheriffsOffice",
     COUNTY_POLICE: "PoliceDepartment",

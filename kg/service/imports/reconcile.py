@@ -87,7 +87,9 @@ class AgencyIndex:
             for name in names:
                 key = full_name(name) if level < 0 else core_names(name, state)[level]
                 found |= {
-                    a.iri for a in kindred if key and key in (a.full if level < 0 else a.cores(level))
+                    a.iri
+                    for a in kindred
+                    if key and key in (a.full if level < 0 else a.cores(level))
                 }
             if len(found) == 1:
                 return "matched", sorted(found)
