@@ -58,24 +58,28 @@ def test_the_endpoint_answers_the_287g_questions(full):
 def test_kg_import_prints_its_reconciliation_report(tmp_path):
     store = tmp_path / "store"
     assert run_kg("load", "--seed-only", store=store).returncode == 0
-    roster = run_kg("import", "fbi-lee", str(dataset_files()["fbi-lee"][0]), store=store)
+    roster = run_kg("import", "fbi-lee", str(dataset_files()["fbi-lee"]), store=store)
     assert roster.returncode == 0, roster.stderr
-    assert (
-        "rows read: 18,330" in roster.stdout
-        and "5 matched to the graph's agencies" in roster.stdout
+    assert "rows read: 18,330" in roster.stdout
+    assert "5 city police: matched to the graph's agencies" in roster.stdout
+    july = (
+        dataset_files()["ice-287g"]
+        / "sheets_20250719_151637"
+        / "participatingAgencies07182025pm.xlsx"
     )
-    july = next(
-        p
-        for p in dataset_files()["ice-287g"]
-        if p.name.startswith("participating") and "07-18" in p.name
-    )
-    sheet = run_kg("import", "ice-287g", str(july), "--as-of", "2025-07-18", store=store)
+    sheet = run_kg("import", "ice-287g", str(july), store=store)
     assert sheet.returncode == 0, sheet.stderr
-    assert "rows read: 905 (73 blank, skipped)" in sheet.stdout
-    assert "agreements written: 832" in sheet.stdout
-    assert "matched" in sheet.stdout and "unmatched" in sheet.stdout
-    assert "7/72025" in sheet.stdout  # a value kept as given, reported
+    assert "participating-2025-07-18-pm" in sheet.stdout
+    assert "832 agreement rows, 73 blank" in sheet.stdout
+    assert "agencies, by kind: matched / ambiguous / unmatched" in sheet.stdout
+    assert "SIGNED: 7/72025" in sheet.stdout  # a value kept as given, reported
     unmatched = run_kg("query", "--named", "unmatched-agencies", "--format", "csv", store=store)
-    assert "Alachua Police Departent" in unmatched.stdout
-    bad = run_kg("import", "ice-287g", str(july).replace(".xlsx", ".csv"), store=store)
-    assert bad.returncode == 2
+    assert "Alachua Police Departent" in unmatched.stdout  # ICE's typo
+    folder = tmp_path / "sheets_20250720_101010"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("not a sheet")
+    (folder / july.name).write_bytes(july.read_bytes())
+    mixed = run_kg("import", "ice-287g", str(folder), store=store)
+    assert mixed.returncode == 2 and "skipped" in mixed.stdout and "notes.txt" in mixed.stdout
+    bad = run_kg("import", "ice-287g", str(folder / "notes.txt"), store=store)
+    assert bad.returncode == 2 and "notes.txt" in bad.stderr

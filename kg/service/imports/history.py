@@ -60,6 +60,7 @@ class HistoryReport:
     reconciliation: Counter = field(default_factory=Counter)  # (kind, status) → agencies
     agreements: int = 0
     quads: int = 0
+    unreadable: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
@@ -79,6 +80,11 @@ class HistoryReport:
         for kind in sorted({kind for kind, _ in self.reconciliation}):
             counts = [self.reconciliation[(kind, s)] for s in ("matched", "ambiguous", "unmatched")]
             lines.append(f"    {kind:<16} {counts[0]:>5} {counts[1]:>5} {counts[2]:>5}")
+        if self.unreadable:
+            lines.append(
+                f"  values kept as given (unreadable): {len(self.unreadable)}: "
+                + "; ".join(sorted(set(self.unreadable))[:10])
+            )
         lines += [f"  {note}" for note in self.notes]
         return lines
 
@@ -196,6 +202,7 @@ class History:
             if row.signed:
                 quads.add(event, DCT + "date", typed(row.signed, "date"))
             elif row.signed_as_given:
+                self.report.unreadable.append(f"{row.agency}: SIGNED: {row.signed_as_given}")
                 quads.add(
                     event, ns.pkg + "valueAsGiven", text(f"SIGNED: {row.signed_as_given}", None)
                 )
