@@ -309,7 +309,7 @@ def start_server(
         env={**os.environ, "KG_TOKENS": TOKENS, "KG_WRITE_RATE": "0", **(env or {})},
     )
     server = LiveServer(f"http://127.0.0.1:{port}", store, process, log)
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180  # the datasets take ~30 s to load
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"kg serve exited: {log.read_text()}")
