@@ -83,7 +83,7 @@ def import_command(context: Context, dataset: str, path: Path) -> None:
     """
     report = loading.import_dataset(context.store, context.ns, dataset, path)
     click.echo("\n".join(report.lines()))
-    if getattr(report, "skipped", None):
+    if report.skipped:
         sys.exit(EXIT_BAD_INPUT)
 
 

@@ -28,7 +28,8 @@ SKOS = "http://www.w3.org/2004/02/skos/core#"
 
 @dataclass
 class ImportReport:
-    """What an import read, wrote and could not reconcile."""
+    """What an import of the FBI's roster read, wrote and could not reconcile (ICE's
+    publications: kg.service.imports.history.HistoryReport)."""
 
     publication: str
     graph: str
@@ -39,14 +40,14 @@ class ImportReport:
     reconciliation: Counter = field(default_factory=Counter)
     unreadable: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    written_what: str = "agencies"
+    skipped: list = field(default_factory=list)  # files not imported (none: a roster is one file)
 
     def lines(self) -> list[str]:
         counts = ", ".join(f"{n} {kind}" for kind, n in sorted(self.reconciliation.items()))
         lines = [
             f"{self.publication} → {self.graph}",
             f"  rows read: {self.rows:,} ({self.blank:,} blank, skipped)",
-            f"  {self.written_what} written: {self.written:,} ({self.quads:,} quads)",
+            f"  agencies written: {self.written:,} ({self.quads:,} quads)",
             f"  agencies: {counts or 'none'}",
         ]
         if self.unreadable:

@@ -35,7 +35,7 @@ from kg.service.imports import (
     text,
     typed,
 )
-from kg.service.imports.ice_287g import Publication, Row, SheetError
+from kg.service.imports.ice_287g import Publication, Row, SheetError, publication_order
 from kg.service.imports.kinds import class_of, kind_of
 from kg.service.imports.reconcile import Places, agency_index, core_names, full_name
 from kg.service.queries import select_rows
@@ -402,8 +402,7 @@ def _stored_publications(store: Store, ns: Namespaces) -> dict[str, _Stored]:
     stored = {}
     for row in rows:
         kind = row["series"].rsplit("-", 1)[-1]
-        noon = "00" if row["half"] == "am" else "12"
-        when = (row.get("captured") or f"{row['issued']}T{noon}", row["issued"], row["half"])
+        when = publication_order(row.get("captured"), row["issued"], row["half"])
         name = (kind, row["issued"], row["half"])
         stored[row["source"]] = _Stored(name, row["digest"], int(row["version"]), when, kind)
     return stored

@@ -97,12 +97,13 @@ class Publication:
 
     @property
     def when(self) -> tuple[str, str, str]:
-        """The order of publications: by capture, then by ICE's date."""
-        return (
-            self.captured or f"{self.published}T{'00' if self.half == 'am' else '12'}",
-            self.published,
-            self.half,
-        )
+        return publication_order(self.captured, self.published, self.half)
+
+
+def publication_order(captured: str | None, published: str, half: str) -> tuple[str, str, str]:
+    """The order of publications: by capture, then by ICE's date and half-day (a file outside a
+    capture folder is placed at the start of its half-day)."""
+    return (captured or f"{published}T{'00' if half == 'am' else '12'}", published, half)
 
 
 def publication_name(path: Path) -> tuple[str, str, str]:
