@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from rdflib import URIRef
 
 from kg.namespaces import Namespaces
+from kg.service import program
 from kg.service.describe import facts
 from kg.service.queries import select_rows
 from kg.store import Store
@@ -197,10 +198,13 @@ def _organization(store: Store, ns: Namespaces, iri: str) -> dict[str, list[dict
     )
     issued = _iris(store, ns, f"SELECT DISTINCT ?policy WHERE {{ ?policy pkg:issuedBy <{iri}> }}")
     policies = _group_policies(_provisions(store, ns, issued))
+    agreements = _agreements(store, ns, iri)
     return {
         "heads": heads,
         "policies": policies,
-        "agreements": _agreements(store, ns, iri),
+        "agreements": agreements,
+        # ICE's publications, in order, for the agreements' listing strips
+        "publications": program.publications(store, ns) if agreements else [],
         "statements": _statements_by(store, ns, [iri, *_people_of(store, ns, iri)]),
     }
 
@@ -216,26 +220,32 @@ def _people_of(store: Store, ns: Namespaces, iri: str) -> list[str]:
 
 
 def _agreements(store: Store, ns: Namespaces, iri: str) -> list[dict]:
-    """The agency's agreements with ICE: model, status in each publication, signing, document,
-    and what the model lets its officers do."""
+    """The agency's agreements with ICE: model, standing, first and last listing, signing dates
+    (each with the sources that give it: sources may disagree), document, the publications that
+    list it, and what the model lets its officers do."""
     rows = _rows(
         store,
         ns,
         f"""
-        SELECT ?agreement ?label ?model ?modelLabel ?signed ?document
-               (GROUP_CONCAT(DISTINCT ?statusIn; separator="; ") AS ?statuses) {SOURCES}
+        SELECT ?agreement ?label ?model ?modelLabel ?status ?first ?last ?document {SOURCES}
         WHERE {{
           GRAPH ?g {{ ?agreement pkg:issuedBy <{iri}> ; a pkg:Agreement }} {KEY}
           ?agreement rdfs:label ?label .
           OPTIONAL {{ ?agreement pkg:model ?model . ?model skos:prefLabel ?modelLabel }}
-          OPTIONAL {{ GRAPH ?g {{ ?agreement pkg:status ?concept }}
-                     ?concept skos:prefLabel ?status .
-                     ?g prov:wasDerivedFrom/dct:issued ?when
-                     BIND (CONCAT(?status, " on ", STR(?when)) AS ?statusIn) }}
-          OPTIONAL {{ ?event pkg:changedPolicy ?agreement ; dct:date ?signed }}
+          OPTIONAL {{ ?agreement pkg:status/skos:prefLabel ?status }}
+          OPTIONAL {{ ?agreement pkg:firstListedIn ?f . ?f dct:issued ?fi ; pkg:halfDay ?fh
+                     BIND (CONCAT(STR(?fi), " ", ?fh) AS ?first) }}
+          OPTIONAL {{ ?agreement pkg:lastListedIn ?l . ?l dct:issued ?li ; pkg:halfDay ?lh
+                     BIND (CONCAT(STR(?li), " ", ?lh) AS ?last) }}
           OPTIONAL {{ ?agreement schema:url ?document }}
-        }} GROUP BY ?agreement ?label ?model ?modelLabel ?signed ?document ORDER BY ?label""",
+        }} GROUP BY ?agreement ?label ?model ?modelLabel ?status ?first ?last ?document
+        ORDER BY ?label""",
     )
+    signed = _signing_dates(store, ns, [row["agreement"] for row in rows])
+    listed = program.listings(store, ns, [row["agreement"] for row in rows])
+    for row in rows:
+        row["signed"] = signed.get(row["agreement"], [])
+        row["listed"] = listed.get(row["agreement"], set())
     models = {row["model"] for row in rows if row["model"]}
     implied: dict[str, list[str]] = defaultdict(list)
     if models:
@@ -250,6 +260,23 @@ def _agreements(store: Store, ns: Namespaces, iri: str) -> list[dict]:
     for row in rows:
         row["implies"] = implied.get(row["model"], [])
     return rows
+
+
+def _signing_dates(store: Store, ns: Namespaces, agreements: list[str]) -> dict[str, list[dict]]:
+    """Each agreement's signing dates, every one with the sources that give it."""
+    if not agreements:
+        return {}
+    values = " ".join(f"<{iri}>" for iri in agreements)
+    found: dict[str, list[dict]] = defaultdict(list)
+    for row in _rows(
+        store,
+        ns,
+        f"""SELECT ?agreement ?date {SOURCES} WHERE {{ VALUES ?agreement {{ {values} }}
+            ?event pkg:changedPolicy ?agreement . GRAPH ?g {{ ?event dct:date ?date }} {KEY}
+        }} GROUP BY ?agreement ?date ORDER BY ?agreement ?date""",
+    ):
+        found[row["agreement"]].append({"date": row["date"], "sources": row["sources"]})
+    return found
 
 
 def _person(store: Store, ns: Namespaces, iri: str) -> dict[str, list[dict]]:

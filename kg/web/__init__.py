@@ -67,8 +67,10 @@ def create_app(config: AppConfig | None = None) -> Flask:
         openapi,
         operations,
         pages,
+        program,
         sparql,
     )
+    from kg.web.charts import listing_strip
     from kg.web.svg import local_href
 
     errors.register(app)
@@ -76,8 +78,10 @@ def create_app(config: AppConfig | None = None) -> Flask:
     ns = config.settings.namespaces
     app.jinja_env.filters["local"] = lambda iri: local_href(iri, ns)
     app.jinja_env.filters["merge_page"] = lambda args, page: urlencode(args | {"page": page})
+    app.jinja_env.globals["listing_strip"] = listing_strip
     app.register_blueprint(sparql.blueprint)
     app.register_blueprint(pages.blueprint)
+    app.register_blueprint(program.blueprint)
     app.register_blueprint(browse.blueprint)
     app.register_blueprint(dataset.blueprint)
     app.register_blueprint(assertions.blueprint)

@@ -24,14 +24,51 @@ def page(server, path: str) -> str:
     return answer.text
 
 
+def agreements_of(server, agency: str) -> str:
+    html = page(server, f"id/agency/{agency}")
+    return html.split("Agreements with ICE")[1].split("Statements by its people")[0]
+
+
 def test_an_agency_page_shows_its_agreement_beside_its_policies_and_statements(full):
     html = page(full, "id/agency/lvmpd")
-    agreements = html.split("Agreements with ICE")[1].split("Statements by its people")[0]
-    assert "287(g) warrant service officer model" in agreements and "2025-06-16" in agreements
-    assert "participating on 2025-07-18" in agreements
+    agreements = agreements_of(full, "lvmpd")
+    assert "287(g) warrant service officer model" in agreements
+    assert "Signed <time>2025-06-16</time>" in agreements
+    assert '<span class="status status-participating">participating</span>' in agreements
     assert "serve and execute ICE administrative warrants" in agreements  # what the model allows
-    assert "ICE participating 2025-07-18" in agreements  # its source
+    assert "ICE 287(g) record" in agreements and "ICE participating 2025-07-18 pm" in agreements
+    # its listing history as a strip: pending from 2025-06-03 am, then participating
+    assert '<svg xmlns="http://www.w3.org/2000/svg" class="strip"' in agreements
+    assert "first listed 2025-06-03 am, last 2025-07-18 pm" in agreements
+    assert "2025-06-03 am (pending): lists it" in agreements
+    assert "2025-05-16 am (participating): does not list it" in agreements
     assert "LVMPD immigration policy" in html and "That&#39;s not my job" in html
+
+
+def test_sources_that_disagree_are_shown_with_their_sources(full):
+    agreements = agreements_of(full, "ky0590000")  # Kenton County Sheriff's Office
+    disagreement = agreements.split("Sources disagree on the signing date:")[1].split("</p>")[0]
+    assert "<time>2025-05-02</time>" in disagreement and "<time>2025-05-06</time>" in disagreement
+    assert "ICE participating 2025-05-16 am" in disagreement  # the first to print 05-06
+    event = page(full, "id/event/287g-ky0590000-287g-jail-enforcement-signed")
+    assert "2025-05-02" in event and "2025-05-06" in event
+
+
+def test_the_287g_page_draws_the_program_over_time(full):
+    html = page(full, "287g")
+    assert "571 agreements of participating agencies on 2025-05-16 am" in html
+    assert "832 on 2025-07-18 pm" in html
+    chart = html.split('class="program-chart"')[1].split("</svg>")[0]
+    assert chart.count("<polyline") == 6  # three models, participating and pending
+    assert "participating: task force: 415 in the latest" in chart
+    assert "Johnson County Sheriff&#39;s Office" in html  # added on 2025-07-18 pm
+    assert "Berrian County Sheriff&#39;s Offic" in html  # no longer listed
+    address = html.split('download="287g-publications.csv"')[0].rsplit('href="', 1)[1]
+    csv = http("GET", full.url + address.split('"')[0].replace("&amp;", "&"))
+    assert csv.status == 200 and csv.text.splitlines()[0].strip() == (
+        "publication,kind,published,captured,agreements"
+    )
+    assert len(csv.text.strip().splitlines()) == 65
 
 
 def test_agencies_filter_by_state_type_and_agreement(full):
@@ -48,11 +85,18 @@ def test_agencies_filter_by_state_type_and_agreement(full):
 
 
 def test_the_endpoint_answers_the_287g_questions(full):
-    query = "SELECT (COUNT(?a) AS ?n) WHERE { ?a a <https://w3id.org/policykg/ontology#Agreement> }"
-    answer = http(
-        "GET", f"{full.url}/sparql?" + urllib.parse.urlencode({"query": query, "format": "csv"})
-    )
-    assert int(answer.text.splitlines()[1]) > 1000
+    pkg = "https://w3id.org/policykg/ontology#"
+
+    def count(where: str) -> int:
+        query = f"SELECT (COUNT(DISTINCT ?a) AS ?n) WHERE {{ {where} }}"
+        answer = http(
+            "GET", f"{full.url}/sparql?" + urllib.parse.urlencode({"query": query, "format": "csv"})
+        )
+        return int(answer.text.splitlines()[1])
+
+    # one node per agreement, however many publications list it
+    agreements = count(f"?a a <{pkg}Agreement> ; <{pkg}listedIn> ?p")
+    assert agreements == count(f"?a <{pkg}listedIn> ?p") and agreements > 832
 
 
 def test_kg_import_prints_its_reconciliation_report(tmp_path):

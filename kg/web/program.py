@@ -1,0 +1,30 @@
+"""The page of ICE's 287(g) program over time: /287g."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask import Blueprint, render_template
+
+from kg.service.program import program
+from kg.service.queries import named_query
+from kg.web import current
+from kg.web.charts import timeline_chart
+
+blueprint = Blueprint("program", __name__)
+
+DOWNLOADS = ["287g-listings", "287g-publications", "287g-timeline", "287g-removed", "287g-added"]
+
+
+@blueprint.get("/287g")
+def page() -> str:
+    app = current()
+    ns = app.settings.namespaces
+    shown = program(app.store, ns)
+    downloads = {  # each named query's answer as CSV, from the endpoint
+        name: "/sparql?" + urlencode({"query": named_query(name).text(ns), "format": "csv"})
+        for name in DOWNLOADS
+    }
+    return render_template(
+        "program.html", program=shown, chart=timeline_chart(shown), downloads=downloads
+    )
