@@ -150,5 +150,25 @@ class progress_bar:
             self._bar.__exit__(*exc_info)
 
 
+def text_table(names: list[str], rows: list[list[str]]) -> str:
+    """Rows as a table for a terminal: columns at most 60 characters wide, then a count."""
+    widths = [
+        min(60, max([len(name), *(len(row[i]) for row in rows)])) for i, name in enumerate(names)
+    ]
+    lines = [
+        "  ".join(name.ljust(width) for name, width in zip(names, widths, strict=True)),
+        "  ".join("─" * width for width in widths),
+    ]
+    for row in rows:
+        lines.append(
+            "  ".join(
+                (cell if len(cell) <= width else cell[: width - 1] + "…").ljust(width)
+                for cell, width in zip(row, widths, strict=True)
+            )
+        )
+    lines.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    return "\n".join(lines)
+
+
 # The commands, one module per kind of work (imported for their registration on `main`).
-from kg.cli import admin, contribute, graph, serve  # noqa: E402, F401
+from kg.cli import admin, contribute, graph, search, serve  # noqa: E402, F401

@@ -16,6 +16,7 @@ from kg.cli import (
     main,
     pass_context,
     progress_bar,
+    text_table,
 )
 from kg.formats import RDF_FORMATS, RESULTS_FORMATS, rdf_format_named, results_format_named
 from kg.namespaces import Namespaces
@@ -190,22 +191,7 @@ def _table(ns: Namespaces, result) -> str:
     if isinstance(result, ox.QueryBoolean):
         return "yes" if bool(result) else "no"
     names = [variable.value for variable in result.variables]
-    rows = [[_cell(ns, solution[name]) for name in names] for solution in result]
-    widths = [
-        min(60, max([len(name), *(len(row[i]) for row in rows)])) for i, name in enumerate(names)
-    ]
-    lines = [
-        "  ".join(name.ljust(width) for name, width in zip(names, widths, strict=True)),
-        "  ".join("─" * width for width in widths),
-    ]
-    for row in rows:
-        lines.append(
-            "  ".join(
-                _clip(cell, width).ljust(width) for cell, width in zip(row, widths, strict=True)
-            )
-        )
-    lines.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
-    return "\n".join(lines)
+    return text_table(names, [[_cell(ns, solution[name]) for name in names] for solution in result])
 
 
 def _cell(ns: Namespaces, term) -> str:
@@ -214,10 +200,6 @@ def _cell(ns: Namespaces, term) -> str:
     if isinstance(term, ox.NamedNode):
         return ns.compact(term.value)
     return term.value if isinstance(term, ox.Literal) else str(term)
-
-
-def _clip(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 @main.command(name="export")

@@ -366,7 +366,7 @@ SECTIONS = {
 
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-_ROOTS = {
+KIND_ROOTS = {  # the class each kind of page is for
     "statement": "pkg:Statement",
     "source": "pkg:Source",
     "policy": "pkg:Policy",
@@ -379,7 +379,7 @@ _ROOTS = {
 
 
 def _kind(store: Store, ns: Namespaces, iri: str) -> str:
-    values = " ".join(f'({root} "{kind}")' for kind, root in _ROOTS.items())
+    values = " ".join(f'({root} "{kind}")' for kind, root in KIND_ROOTS.items())
     found = {
         row["kind"]
         for row in _rows(

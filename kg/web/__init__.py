@@ -14,6 +14,7 @@ from flask import Flask
 from kg.config import Settings
 from kg.service.loading import ensure_loaded
 from kg.service.runner import QueryRunner
+from kg.service.search import SearchIndex
 from kg.store import Store
 from kg.store.factory import open_store
 from kg.web.auth import Tokens
@@ -53,6 +54,7 @@ def create_app(config: AppConfig | None = None) -> Flask:
         ),
         tokens=Tokens.load(config.settings.tokens, config.settings.tokens_file),
         write_limiter=WriteLimiter(config.settings.write_rate),
+        search=SearchIndex(config.store, config.settings.namespaces),
     )
     from urllib.parse import urlencode
 
@@ -68,6 +70,7 @@ def create_app(config: AppConfig | None = None) -> Flask:
         operations,
         pages,
         program,
+        search,
         sparql,
     )
     from kg.web.charts import listing_strip
@@ -82,6 +85,7 @@ def create_app(config: AppConfig | None = None) -> Flask:
     app.register_blueprint(sparql.blueprint)
     app.register_blueprint(pages.blueprint)
     app.register_blueprint(program.blueprint)
+    app.register_blueprint(search.blueprint)
     app.register_blueprint(browse.blueprint)
     app.register_blueprint(dataset.blueprint)
     app.register_blueprint(assertions.blueprint)
@@ -102,6 +106,7 @@ class Context:
     runner: QueryRunner
     tokens: Tokens
     write_limiter: WriteLimiter
+    search: SearchIndex
 
 
 def current() -> Context:
