@@ -91,7 +91,11 @@ SPECS = {
             "agreement": (
                 "with a 287(g) agreement",
                 "FILTER EXISTS { ?agreement pkg:issuedBy ?item ; a pkg:Agreement }",
-            )
+            ),
+            "refusal": (
+                "refusing some cooperation",
+                "FILTER EXISTS { ?refusing pkg:issuedBy ?item ; odrl:prohibition ?rule }",
+            ),
         },
     ),
     "people": ListSpec(

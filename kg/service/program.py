@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kg.namespaces import Namespaces
-from kg.service.queries import named_query, select_rows
+from kg.service.queries import named_rows, select_rows
 from kg.store import Store
 
 
@@ -29,7 +29,7 @@ def publications(store: Store, ns: Namespaces) -> list[Publication]:
             row.get("captured") or "",
             int(row["agreements"]),
         )
-        for row in _named(store, ns, "287g-publications")
+        for row in named_rows(store, ns, "287g-publications")
     ]
 
 
@@ -48,7 +48,7 @@ def program(store: Store, ns: Namespaces) -> Program:
     shown = publications(store, ns)
     by_published = {(p.published, p.captured, p.kind): p.iri for p in shown}
     timeline: dict[str, list[tuple[str, int]]] = {}
-    for row in _named(store, ns, "287g-timeline"):
+    for row in named_rows(store, ns, "287g-timeline"):
         key = by_published[(row["published"], row.get("captured") or "", row["kind"])]
         timeline.setdefault(f"{row['kind']}: {row['model']}", []).append(
             (key, int(row["agreements"]))
@@ -56,9 +56,9 @@ def program(store: Store, ns: Namespaces) -> Program:
     return Program(
         shown,
         timeline,
-        _named(store, ns, "287g-by-state"),
-        _named(store, ns, "287g-added"),
-        _named(store, ns, "287g-removed"),
+        named_rows(store, ns, "287g-by-state"),
+        named_rows(store, ns, "287g-added"),
+        named_rows(store, ns, "287g-removed"),
     )
 
 
@@ -77,7 +77,3 @@ def listings(store: Store, ns: Namespaces, agreements: list[str]) -> dict[str, s
     for row in rows:
         found[row["agreement"]].add(row["p"])
     return found
-
-
-def _named(store: Store, ns: Namespaces, name: str) -> list[dict]:
-    return select_rows(store, ns, named_query(name).body)

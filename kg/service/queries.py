@@ -135,3 +135,8 @@ def select_rows(store: Store, ns: Namespaces, sparql: str) -> list[dict[str, str
         {name: row[name].value if row[name] is not None else None for name in names}
         for row in result
     ]
+
+
+def named_rows(store: Store, ns: Namespaces, name: str) -> list[dict[str, str | None]]:
+    """A named query's answer, as rows of plain values."""
+    return select_rows(store, ns, named_query(name).body)

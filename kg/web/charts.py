@@ -3,9 +3,11 @@ escaped: the program over time, and one agreement's listings as a strip."""
 
 from __future__ import annotations
 
+import math
+
 from markupsafe import Markup, escape
 
-from kg.service.program import Program, Publication
+from kg.service.program import Publication
 
 STRIP_STEP, STRIP_LANE = 5, 9
 CHART_WIDTH, CHART_HEIGHT, MARGIN = 760, 300, 44
@@ -36,11 +38,13 @@ def listing_strip(publications: list[Publication], listed: set[str]) -> Markup:
     return Markup("".join(parts))
 
 
-def timeline_chart(shown: Program) -> Markup:
-    """Agreements by model at each publication, participating as full lines and pending as
-    dashed ones, along the publications in the order captured."""
-    order = {p.iri: index for index, p in enumerate(shown.publications)}
-    highest = max((n for points in shown.timeline.values() for _iri, n in points), default=1)
+def timeline_chart(
+    publications: list[Publication], timeline: dict[str, list[tuple[str, int]]]
+) -> Markup:
+    """Agreements at each publication, one line per "kind: model" of ``timeline``, participating
+    as full lines and pending as dashed ones, along the publications in the order captured."""
+    order = {p.iri: index for index, p in enumerate(publications)}
+    highest = max((n for points in timeline.values() for _iri, n in points), default=1) or 1
     plot_w, plot_h = CHART_WIDTH - 2 * MARGIN, CHART_HEIGHT - 2 * MARGIN
 
     def x(iri: str) -> float:
@@ -62,19 +66,19 @@ def timeline_chart(shown: Program) -> Markup:
             f'<text class="tick" x="{MARGIN - 6}" y="{y(tick) + 4:.0f}" text-anchor="end">'
             f"{tick}</text>"
         )
-    firsts = [shown.publications[0], shown.publications[-1]] if shown.publications else []
+    firsts = [publications[0], publications[-1]] if publications else []
     for publication in firsts:
         parts.append(
             f'<text class="tick" x="{x(publication.iri):.0f}" y="{MARGIN + plot_h + 16}" '
             f'text-anchor="middle">{escape(publication.published)}</text>'
         )
     keys = sorted(
-        shown.timeline,
+        timeline,
         key=lambda k: (k.split(": ")[0] != "participating", _rank(k.split(": ", 1)[1])),
     )
     for key in keys:
         kind, model = key.split(": ", 1)
-        points = sorted(shown.timeline[key], key=lambda point: order[point[0]])
+        points = sorted(timeline[key], key=lambda point: order[point[0]])
         path = " ".join(f"{x(iri):.1f},{y(n):.1f}" for iri, n in points)
         parts.append(
             f'<polyline class="series model-{_rank(model)} {kind}" points="{path}">'
@@ -101,3 +105,46 @@ def _legend(keys: list[str]) -> str:
 
 def _rank(model: str) -> int:
     return SERIES_ORDER.index(model) if model in SERIES_ORDER else len(SERIES_ORDER)
+
+
+# A tile grid of the states (column, row): every state the same size, near its neighbours.
+TILES = {
+    "AK": (0, 0), "ME": (10, 0), "VT": (9, 1), "NH": (10, 1),
+    "WA": (0, 2), "ID": (1, 2), "MT": (2, 2), "ND": (3, 2), "MN": (4, 2), "IL": (5, 2),
+    "WI": (6, 2), "MI": (7, 2), "NY": (8, 2), "RI": (9, 2), "MA": (10, 2),
+    "OR": (0, 3), "NV": (1, 3), "WY": (2, 3), "SD": (3, 3), "IA": (4, 3), "IN": (5, 3),
+    "OH": (6, 3), "PA": (7, 3), "NJ": (8, 3), "CT": (9, 3),
+    "CA": (0, 4), "UT": (1, 4), "CO": (2, 4), "NE": (3, 4), "MO": (4, 4), "KY": (5, 4),
+    "WV": (6, 4), "VA": (7, 4), "MD": (8, 4), "DE": (9, 4),
+    "AZ": (1, 5), "NM": (2, 5), "KS": (3, 5), "AR": (4, 5), "TN": (5, 5), "NC": (6, 5),
+    "SC": (7, 5), "DC": (8, 5),
+    "OK": (3, 6), "LA": (4, 6), "MS": (5, 6), "AL": (6, 6), "GA": (7, 6),
+    "HI": (0, 7), "TX": (3, 7), "FL": (8, 7), "PR": (10, 7),
+}  # fmt: skip
+TILE = 52
+SHADES = 5
+
+
+def state_map(by_state: dict[str, int], names: dict[str, str]) -> Markup:
+    """The states as tiles, each shaded by its count and linked to its page."""
+    highest = max(by_state.values(), default=0) or 1
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="state-map" viewBox="0 0 {11 * TILE} '
+        f'{8 * TILE}" role="img" aria-label="287(g) agreements in ICE\'s latest publication, '
+        'by state">'
+    ]
+    for code, (column, row) in TILES.items():
+        count = by_state.get(code, 0)
+        # on a log scale: Florida's 300 would leave every other state pale on a linear one
+        scaled = math.log1p(count) / math.log1p(highest)
+        shade = 0 if not count else 1 + min(SHADES - 1, int(SHADES * scaled))
+        x, y = column * TILE, row * TILE
+        label = f"{names.get(code, code)}: {count} agreement{'s' if count != 1 else ''}"
+        parts.append(
+            f'<a href="/state/{code}"><rect class="shade-{shade}" x="{x + 2}" y="{y + 2}" '
+            f'width="{TILE - 4}" height="{TILE - 4}" rx="4"><title>{escape(label)}</title></rect>'
+            f'<text class="code" x="{x + TILE / 2}" y="{y + 22}">{code}</text>'
+            f'<text class="count" x="{x + TILE / 2}" y="{y + 39}">{count or ""}</text></a>'
+        )
+    parts.append("</svg>")
+    return Markup("".join(parts))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response
+from flask import Flask, Response, has_request_context, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from kg.formats import UnknownFormatError
@@ -47,11 +47,26 @@ STATUS = [
 def problem(
     status: int, title: str, detail: str, headers: dict[str, str] | None = None
 ) -> Response:
-    """A plain-text error: the title, then what went wrong (SPARQL clients show it as is)."""
+    """The error as a page of the site for a browser (one that asks for HTML by name), else
+    as plain text: the title, then what went wrong (SPARQL clients show it as is)."""
+    if _wants_page():
+        page = render_template("error.html", status=status, title=title, detail=detail)
+        return Response(
+            page, status=status, content_type="text/html; charset=utf-8", headers=headers or {}
+        )
     body = f"{title}: {detail}\n" if detail else f"{title}\n"
     return Response(
         body, status=status, content_type="text/plain; charset=utf-8", headers=headers or {}
     )
+
+
+def _wants_page() -> bool:
+    if not has_request_context():
+        return False
+    accepted = request.accept_mimetypes
+    return accepted.best_match(["text/plain", "text/html"]) == "text/html" and accepted[
+        "text/html"
+    ] > accepted["text/plain"]
 
 
 def register(app: Flask) -> None:

@@ -1,11 +1,16 @@
-"""The query page: a SPARQL editor with the named questions as examples."""
+"""The pages for people: the front page (/), the state pages (/state/XX), and the query page
+(/query), a SPARQL editor with the named questions as examples."""
 
 from __future__ import annotations
 
 from flask import Blueprint, render_template
+from werkzeug.exceptions import NotFound
 
+from kg.service.imports.states import STATES
+from kg.service.overview import UnknownStateError, overview, state_page
 from kg.service.queries import named_queries
 from kg.web import current
+from kg.web.charts import state_map, timeline_chart
 
 blueprint = Blueprint("pages", __name__)
 
@@ -18,6 +23,30 @@ ORDER BY ?date"""
 
 @blueprint.get("/")
 def index() -> str:
+    app = current()
+    shown = overview(app.store, app.settings.namespaces)
+    return render_template(
+        "front.html",
+        overview=shown,
+        chart=timeline_chart(shown.publications, shown.timeline),
+        map=state_map(shown.by_state, STATES),
+    )
+
+
+@blueprint.get("/state/<code>")
+def state(code: str) -> str:
+    app = current()
+    try:
+        shown = state_page(app.store, app.settings.namespaces, code)
+    except UnknownStateError as error:
+        raise NotFound(str(error)) from None
+    return render_template(
+        "state.html", state=shown, chart=timeline_chart(shown.publications, shown.timeline)
+    )
+
+
+@blueprint.get("/query")
+def query() -> str:
     ns = current().settings.namespaces
     queries = list(named_queries().values())
     config = {
@@ -25,7 +54,7 @@ def index() -> str:
         "examples": {query.name: query.text(ns) for query in queries},
     }
     return render_template(
-        "index.html",
+        "query.html",
         queries=queries,
         prefixes=ns.prefixes,
         initial_query=ns.sparql_prologue() + "\n" + STARTER,

@@ -26,5 +26,8 @@ def page() -> str:
         for name in DOWNLOADS
     }
     return render_template(
-        "program.html", program=shown, chart=timeline_chart(shown), downloads=downloads
+        "program.html",
+        program=shown,
+        chart=timeline_chart(shown.publications, shown.timeline),
+        downloads=downloads,
     )
