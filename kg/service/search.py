@@ -23,6 +23,8 @@ from kg.store import Store
 
 MAX_QUERY = 500  # characters
 MAX_LIMIT = 100
+# Among equal matches, the kinds people look for first.
+KIND_ORDER = ["organization", "person", "policy", "place", "source", "statement", "event"]
 # Column weights for bm25: a name counts most, then an alternate name or ORI, then the rest.
 WEIGHTS = (10.0, 6.0, 10.0, 2.0, 1.0)
 
@@ -179,13 +181,14 @@ class SearchIndex:
             similarity = max(
                 len(query & _trigrams(name)) / len(query) for name in {entity.label, *entity.names}
             )
-        order = ["ORI", "name", "alternate name", "name, in part", "alternate name, in part"]
+        partial = why in ("name, in part", "alternate name, in part")
         return (
             not exact,
             why == "a name spelled alike",  # words found before names spelled alike
             -similarity,
-            order.index(why) if why in order else len(order),
+            not partial,  # a name before a quote's words, a title, a place
             -min(entity.weight, 1),  # an agency that holds agreements or policies first
+            KIND_ORDER.index(entity.kind) if entity.kind in KIND_ORDER else len(KIND_ORDER),
             score,
             entity.label,
         )

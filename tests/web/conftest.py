@@ -7,6 +7,8 @@ import shutil
 
 import pytest
 
+from tests.conftest import start_server
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = [
     "--headless",
@@ -40,3 +42,11 @@ def page(browser):
     opened = context.new_page()
     yield opened
     context.close()
+
+
+@pytest.fixture(scope="session")
+def full(tmp_path_factory):
+    """A server that loaded everything bundled on its empty store: the seed and the datasets."""
+    server = start_server(tmp_path_factory.mktemp("datasets") / "store", datasets=True)
+    yield server
+    server.stop()

@@ -5,17 +5,8 @@ from __future__ import annotations
 
 import urllib.parse
 
-import pytest
-
 from kg.resources import dataset_files
-from tests.conftest import http, run_kg, start_server
-
-
-@pytest.fixture(scope="module")
-def full(tmp_path_factory):
-    server = start_server(tmp_path_factory.mktemp("datasets") / "store", datasets=True)
-    yield server
-    server.stop()
+from tests.conftest import http, run_kg
 
 
 def page(server, path: str) -> str:

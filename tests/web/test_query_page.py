@@ -6,16 +6,16 @@ from tests.conftest import http
 
 
 def test_query_page_serves_its_assets_locally(server):
-    html = http("GET", server.url + "/").text
+    html = http("GET", server.url + "/query").text
     assert "<title>Query PolicyKG</title>" in html
     assert 'name="description"' in html and 'name="viewport"' in html
     assert "http://" not in html.split("<main>")[0].replace("http://www.w3.org", "")
-    for asset in ("/static/query.js", "/static/style.css"):
+    for asset in ("/static/query.js", "/static/style.css", "/static/search.js"):
         assert http("GET", server.url + asset).status == 200
 
 
 def test_run_an_example_and_follow_a_link(server, page):
-    page.goto(server.url + "/")
+    page.goto(server.url + "/query")
     page.get_by_role("button", name="Every statement, with speaker, date and source").click()
     page.wait_for_selector("#results table tbody tr")
     rows = page.locator("#results table tbody tr")
@@ -29,7 +29,7 @@ def test_run_an_example_and_follow_a_link(server, page):
 
 
 def test_ctrl_enter_runs_and_errors_show_inline(server, page):
-    page.goto(server.url + "/")
+    page.goto(server.url + "/query")
     page.fill("#query", "SELECT ?x WHERE { ?x ?y }")
     page.press("#query", "Control+Enter")
     page.wait_for_selector("#error:not([hidden])")
