@@ -64,9 +64,10 @@ def _wants_page() -> bool:
     if not has_request_context():
         return False
     accepted = request.accept_mimetypes
-    return accepted.best_match(["text/plain", "text/html"]) == "text/html" and accepted[
-        "text/html"
-    ] > accepted["text/plain"]
+    return (
+        accepted.best_match(["text/plain", "text/html"]) == "text/html"
+        and accepted["text/html"] > accepted["text/plain"]
+    )
 
 
 def register(app: Flask) -> None:
