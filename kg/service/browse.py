@@ -1,12 +1,15 @@
 """The browse lists: agencies, people, policies, statements and sources, with counts and
 filters (state, type, and flags such as "with a 287(g) agreement"), a page at a time.
 
-A page is read in two steps, so that it costs the same whatever the size of the graph: the
-page's items first (filtered, sorted, offset), then the columns of just those items.
+A page is read in two steps: the list's items, in order, with what the filters read (a
+catalogue, read once per generation of the store and kept: a write makes it stale), filtered and
+sliced in memory; then the columns of just the page's items, one query.
 """
 
 from __future__ import annotations
 
+import threading
+from collections import Counter
 from dataclasses import dataclass, field
 
 from kg.namespaces import Namespaces
@@ -52,7 +55,7 @@ class ListSpec:
     sort: str
     columns: list[tuple[str, str]]
     select: str  # the columns' aggregate expressions
-    row: str  # the patterns they aggregate, around ?item
+    row: str  # the patterns they aggregate, around ?item (VALUES_ITEM: the page's items)
     state_path: str | None = None  # property path from ?item to a state's code
     typed: bool = False
     flags: dict[str, tuple[str, str]] = field(default_factory=dict)  # name: label, pattern
@@ -75,16 +78,28 @@ SPECS = {
             ("agreements", "287(g)"),
             ("statements", "statements"),
         ],
-        """(SAMPLE(?stateCode) AS ?state)
-           (GROUP_CONCAT(DISTINCT ?placeLabel; separator=", ") AS ?place)
-           (COUNT(DISTINCT ?policy) AS ?policies) (COUNT(DISTINCT ?agreement) AS ?agreements)
-           (COUNT(DISTINCT ?statement) AS ?statements)""",
-        f"""OPTIONAL {{ ?item {STATE} ?stateCode }}
-           OPTIONAL {{ ?item pkg:jurisdiction/rdfs:label ?placeLabel }}
-           OPTIONAL {{ ?policy pkg:issuedBy ?item FILTER NOT EXISTS {{ ?policy a pkg:Agreement }} }}
-           OPTIONAL {{ ?agreement pkg:issuedBy ?item ; a pkg:Agreement }}
-           OPTIONAL {{ {{ ?statement pkg:speaker ?item }} UNION
-                      {{ ?statement pkg:speaker/org:headOf ?item }} }}""",
+        """(SAMPLE(?stateCode) AS ?state) (SAMPLE(?places) AS ?place)
+           (COALESCE(SAMPLE(?policyCount), 0) AS ?policies)
+           (COALESCE(SAMPLE(?agreementCount), 0) AS ?agreements)
+           (COALESCE(SAMPLE(?statementCount), 0) AS ?statements)""",
+        # each column counted on its own: together, an agency's policies, agreements,
+        # statements and places (each reported by several sources) multiply into thousands
+        f"""OPTIONAL {{ SELECT ?item (SAMPLE(?code) AS ?stateCode)
+                       WHERE {{ VALUES_ITEM ?item {STATE} ?code }} GROUP BY ?item }}
+           OPTIONAL {{ SELECT ?item (GROUP_CONCAT(DISTINCT ?label; separator=", ") AS ?places)
+                       WHERE {{ VALUES_ITEM ?item pkg:jurisdiction/rdfs:label ?label }}
+                       GROUP BY ?item }}
+           OPTIONAL {{ SELECT ?item (COUNT(DISTINCT ?policy) AS ?policyCount)
+                       WHERE {{ VALUES_ITEM ?policy pkg:issuedBy ?item
+                                FILTER NOT EXISTS {{ ?policy a pkg:Agreement }} }}
+                       GROUP BY ?item }}
+           OPTIONAL {{ SELECT ?item (COUNT(DISTINCT ?agreement) AS ?agreementCount)
+                       WHERE {{ VALUES_ITEM ?agreement pkg:issuedBy ?item ; a pkg:Agreement }}
+                       GROUP BY ?item }}
+           OPTIONAL {{ SELECT ?item (COUNT(DISTINCT ?statement) AS ?statementCount)
+                       WHERE {{ VALUES_ITEM {{ ?statement pkg:speaker ?item }} UNION
+                                {{ ?statement pkg:speaker/org:headOf ?item }} }}
+                       GROUP BY ?item }}""",
         state_path=STATE,
         typed=True,
         flags={
@@ -169,25 +184,20 @@ def listing(
     page: int = 1,
 ) -> Listing:
     spec = SPECS[name]
-    facets = _facets(store, ns, spec, state, kind, flag)
-    where = _items(spec, ns, state, kind, flag)
-    total = int(
-        _rows(store, ns, f"SELECT (COUNT(DISTINCT ?item) AS ?n) WHERE {{ {where} }}")[0]["n"]
-    )
-    page = max(1, page)
-    chosen = [
-        row["item"]
-        for row in _rows(
-            store,
-            ns,
-            f"""
-        SELECT ?item (SAMPLE(?sort) AS ?key) WHERE {{
-          {{ SELECT DISTINCT ?item WHERE {{ {where} }} }} {spec.sort}
-        }} GROUP BY ?item ORDER BY ?key ?item LIMIT {PER_PAGE} OFFSET {(page - 1) * PER_PAGE}""",
-        )
+    found = catalogue(store, ns, name)
+    facets = _facets(ns, spec, found, state, kind, flag)
+    chosen_type = f"{ns.pkg}{kind}" if kind else None
+    items = [
+        item
+        for item in found.items
+        if (chosen_type is None or chosen_type in found.types.get(item, ()))
+        and (state is None or state in found.states.get(item, ()))
+        and (flag is None or item in found.flags[flag])
     ]
+    page = max(1, page)
+    chosen = items[(page - 1) * PER_PAGE : page * PER_PAGE]
     if not chosen:
-        return Listing(spec.title, spec.columns, [], total, page, facets)
+        return Listing(spec.title, spec.columns, [], len(items), page, facets)
     values = " ".join(f"<{item}>" for item in chosen)
     rows = _rows(
         store,
@@ -198,32 +208,85 @@ def listing(
           VALUES ?item {{ {values} }}
           OPTIONAL {{ ?item rdfs:label ?anyLabel }}
           OPTIONAL {{ ?item a ?class . ?class rdfs:isDefinedBy ?ontology ; rdfs:label ?anyType }}
-          {spec.row}
+          {spec.row.replace("VALUES_ITEM", f"VALUES ?item {{ {values} }}")}
         }} GROUP BY ?item""",
     )
     by_item = {row["item"]: row for row in rows}
     return Listing(
-        spec.title, spec.columns, [by_item[item] for item in chosen], total, page, facets
+        spec.title, spec.columns, [by_item[item] for item in chosen], len(items), page, facets
     )
 
 
-def _items(
-    spec: ListSpec, ns: Namespaces, state: str | None, kind: str | None, flag: str | None
-) -> str:
-    where = spec.items
-    if kind:
-        where += f" FILTER (?type = <{ns.pkg}{kind}>)"
-    if state:
-        where += f' ?item {spec.state_path} "{state}" .'
-    if flag:
-        where += " " + spec.flags[flag][1]
-    return where
+@dataclass
+class Catalogue:
+    """A list's every item, in order, with what its filters read: read once per generation
+    of the store, so that a page, filtered or not, is a slice and one query for its rows."""
+
+    items: list[str]
+    types: dict[str, set[str]]
+    type_labels: dict[str, str]
+    states: dict[str, set[str]]
+    flags: dict[str, set[str]]
+
+
+_catalogues: dict[tuple, Catalogue] = {}
+_catalogues_lock = threading.Lock()
+
+
+def catalogue(store: Store, ns: Namespaces, name: str) -> Catalogue:
+    key = (id(store), store.generation, ns.base, name)
+    with _catalogues_lock:
+        if key not in _catalogues:
+            stale = [k for k in _catalogues if k[0] == key[0] and k[3] == name]
+            for old in stale:  # an older generation of the same list
+                del _catalogues[old]
+            _catalogues[key] = _read_catalogue(store, ns, SPECS[name])
+        return _catalogues[key]
+
+
+def _read_catalogue(store: Store, ns: Namespaces, spec: ListSpec) -> Catalogue:
+    ordered = _rows(
+        store,
+        ns,
+        f"""SELECT ?item (SAMPLE(?sort) AS ?key) WHERE {{
+          {{ SELECT DISTINCT ?item WHERE {{ {spec.items} }} }} {spec.sort}
+        }} GROUP BY ?item ORDER BY ?key ?item""",
+    )
+    types: dict[str, set[str]] = {}
+    type_labels: dict[str, str] = {}
+    if spec.typed:
+        for row in _rows(store, ns, f"SELECT DISTINCT ?item ?type WHERE {{ {spec.items} }}"):
+            types.setdefault(row["item"], set()).add(row["type"])
+        for row in _rows(
+            store,
+            ns,
+            f"""SELECT DISTINCT ?type ?typeLabel WHERE {{
+              {{ SELECT DISTINCT ?type WHERE {{ {spec.items} }} }}
+              ?type rdfs:label ?typeLabel }}""",
+        ):
+            type_labels.setdefault(row["type"], row["typeLabel"])
+    states: dict[str, set[str]] = {}
+    if spec.state_path:
+        for row in _rows(
+            store,
+            ns,
+            f"SELECT DISTINCT ?item ?state WHERE {{ {spec.items} ?item {spec.state_path} ?state }}",
+        ):
+            states.setdefault(row["item"], set()).add(row["state"])
+    flags = {
+        flag: {
+            row["item"]
+            for row in _rows(store, ns, f"SELECT DISTINCT ?item WHERE {{ {spec.items} {pattern} }}")
+        }
+        for flag, (_label, pattern) in spec.flags.items()
+    }
+    return Catalogue([row["item"] for row in ordered], types, type_labels, states, flags)
 
 
 def _facets(
-    store: Store,
     ns: Namespaces,
     spec: ListSpec,
+    found: Catalogue,
     state: str | None,
     kind: str | None,
     flag: str | None,
@@ -238,49 +301,25 @@ def _facets(
         if not offered:
             _check(value, set(), name)
     if spec.typed:
-        options = [
-            (row["type"].removeprefix(ns.pkg), row["typeLabel"], int(row["n"]))
-            for row in _rows(
-                store,
-                ns,
-                f"""
-                       SELECT ?type ?typeLabel (COUNT(DISTINCT ?item) AS ?n) WHERE {{
-                         {spec.items} ?type rdfs:label ?typeLabel }}
-                       GROUP BY ?type ?typeLabel ORDER BY ?typeLabel""",
-            )
-            if row["type"].startswith(ns.pkg)
-        ]
+        counts = Counter(t for item_types in found.types.values() for t in item_types)
+        options = sorted(
+            (
+                (iri.removeprefix(ns.pkg), found.type_labels[iri], n)
+                for iri, n in counts.items()
+                if iri.startswith(ns.pkg) and iri in found.type_labels
+            ),
+            key=lambda option: option[1],
+        )
         _check(kind, {value for value, _label, _n in options}, "type")
         facets.append(Facet("type", "type", options, kind))
     if spec.state_path:
-        options = [
-            (row["state"], row["state"], int(row["n"]))
-            for row in _rows(
-                store,
-                ns,
-                f"""
-            SELECT ?state (COUNT(DISTINCT ?item) AS ?n)
-            WHERE {{ {spec.items} ?item {spec.state_path} ?state }}
-            GROUP BY ?state ORDER BY ?state""",
-            )
-        ]
-        _check(state, {value for value, _label, _n in options}, "state")
+        counts = Counter(code for codes in found.states.values() for code in codes)
+        options = [(code, code, counts[code]) for code in sorted(counts)]
+        _check(state, set(counts), "state")
         facets.append(Facet("state", "state", options, state))
     if spec.flags:
         options = [
-            (
-                name,
-                label,
-                int(
-                    _rows(
-                        store,
-                        ns,
-                        f"""SELECT (COUNT(DISTINCT ?item) AS ?n)
-                       WHERE {{ {spec.items} {pattern} }}""",
-                    )[0]["n"]
-                ),
-            )
-            for name, (label, pattern) in spec.flags.items()
+            (name, label, len(found.flags[name])) for name, (label, _pattern) in spec.flags.items()
         ]
         _check(flag, set(spec.flags), "filter")
         facets.append(Facet("with", "only", options, flag))
