@@ -8,11 +8,11 @@ sliced in memory; then the columns of just the page's items, one query.
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from dataclasses import dataclass, field
 
 from kg.namespaces import Namespaces
+from kg.service.cache import per_generation
 from kg.service.queries import select_rows as _rows
 from kg.store import Store
 
@@ -229,22 +229,9 @@ class Catalogue:
     flags: dict[str, set[str]]
 
 
-_catalogues: dict[tuple, Catalogue] = {}
-_catalogues_lock = threading.Lock()
-
-
+@per_generation
 def catalogue(store: Store, ns: Namespaces, name: str) -> Catalogue:
-    key = (id(store), store.generation, ns.base, name)
-    with _catalogues_lock:
-        if key not in _catalogues:
-            stale = [k for k in _catalogues if k[0] == key[0] and k[3] == name]
-            for old in stale:  # an older generation of the same list
-                del _catalogues[old]
-            _catalogues[key] = _read_catalogue(store, ns, SPECS[name])
-        return _catalogues[key]
-
-
-def _read_catalogue(store: Store, ns: Namespaces, spec: ListSpec) -> Catalogue:
+    spec = SPECS[name]
     ordered = _rows(
         store,
         ns,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kg.namespaces import Namespaces
+from kg.service.cache import per_generation
 from kg.service.imports.states import STATES
 from kg.service.program import Publication, program, publications
 from kg.service.queries import named_rows, select_rows
@@ -55,6 +56,7 @@ class Overview:
     publications: list[Publication]
 
 
+@per_generation
 def overview(store: Store, ns: Namespaces) -> Overview:
     shown = program(store, ns)
     latest = sum(int(row["agreements"]) for row in named_rows(store, ns, "287g-by-model"))
@@ -108,6 +110,7 @@ class UnknownStateError(LookupError):
     """A state code that is none of the states and territories."""
 
 
+@per_generation
 def state_page(store: Store, ns: Namespaces, code: str) -> StatePage:
     code = code.upper()
     if code not in STATES:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kg.namespaces import Namespaces
+from kg.service.cache import per_generation
 from kg.service.queries import named_rows, select_rows
 from kg.store import Store
 
@@ -19,6 +20,7 @@ class Publication:
     agreements: int
 
 
+@per_generation
 def publications(store: Store, ns: Namespaces) -> list[Publication]:
     """Every publication of ICE's two sheets, in the order they were captured."""
     return [
@@ -44,6 +46,7 @@ class Program:
     removed: list[dict]
 
 
+@per_generation
 def program(store: Store, ns: Namespaces) -> Program:
     shown = publications(store, ns)
     by_published = {(p.published, p.captured, p.kind): p.iri for p in shown}

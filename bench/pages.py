@@ -1,0 +1,146 @@
+"""Pages for people: this checkout beside an earlier one, on the bundled and the 1.1 M-quad graph.
+
+    python bench/pages.py [--baseline REV] [--requests 30] [--agencies 20000]
+
+Each side serves from its own checkout (the baseline in a throw-away git worktree) over a store
+it loaded itself: everything bundled, or the seed and the synthetic graph. Each page is asked
+once to warm it, then --requests times one after another; printed: p50 and p99 in ms. A page
+the baseline does not have is shown as "—".
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from measure import synthetic, table
+
+ROOT = Path(__file__).resolve().parent.parent
+BASELINE = "9534a0a"  # main before the 287(g) history, search and the front page
+PAGES = [
+    ("/", "front page (baseline: the query page)"),
+    ("/agencies", "/agencies"),
+    ("/agencies?state=NV", "/agencies?state=NV"),
+    ("/agencies?with=agreement&state=FL", "/agencies?with=agreement&state=FL"),
+    ("/state/NV", "/state/NV"),
+    ("/id/agency/lvmpd", "an agency page (LVMPD)"),
+    ("/search?q=las+vegas+police", "/search?q=las vegas police"),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def kg(*args: str, store: Path) -> list[str]:
+    return [sys.executable, "-m", "kg", "--store", str(store), *args]
+
+
+def environment(checkout: Path) -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(checkout)}
+
+
+def prepare(checkout: Path, store: Path, graph: Path | None) -> None:
+    """The store of one side: everything bundled, or the seed and ``graph``."""
+    env = environment(checkout)
+    first = ["load", "--seed-only"] if graph else ["load"]
+    subprocess.run(kg(*first, store=store), cwd=checkout, env=env, check=True, capture_output=True)
+    if graph:
+        subprocess.run(
+            kg("load", str(graph), store=store),
+            cwd=checkout,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+
+
+def timings(url: str, requests: int) -> tuple[float, float] | None:
+    try:
+        urllib.request.urlopen(
+            urllib.request.Request(url, headers={"Accept": "text/html"}), timeout=300
+        ).read()
+    except urllib.error.HTTPError as error:
+        if error.code == 404:
+            return None
+        raise
+    times = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        urllib.request.urlopen(
+            urllib.request.Request(url, headers={"Accept": "text/html"}), timeout=300
+        ).read()
+        times.append(time.perf_counter() - started)
+    times.sort()
+    return statistics.median(times) * 1000, times[max(0, int(len(times) * 0.99) - 1)] * 1000
+
+
+def measure(checkout: Path, store: Path, requests: int) -> dict[str, tuple[float, float] | None]:
+    port = free_port()
+    server = subprocess.Popen(
+        kg("serve", "--port", str(port), "--workers", "1", store=store),
+        cwd=checkout, env=environment(checkout),
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(base + "/healthz", timeout=2).read()
+                break
+            except OSError:
+                time.sleep(0.3)
+        return {path: timings(base + path, requests) for path, _label in PAGES}
+    finally:
+        server.terminate()
+        server.wait(60)
+
+
+def shown(figure: tuple[float, float] | None) -> str:
+    return "—" if figure is None else f"{figure[0]:,.1f} / {figure[1]:,.1f}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--baseline", default=BASELINE)
+    parser.add_argument("--requests", type=int, default=30)
+    parser.add_argument("--agencies", type=int, default=20_000)
+    args = parser.parse_args()
+    graphs = {"bundled": None, "1.1 M quads": synthetic(args.agencies)}
+    rows = []
+    with tempfile.TemporaryDirectory() as scratch:
+        worktree = Path(scratch) / "baseline"
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q",
+                        str(worktree), args.baseline], check=True)  # fmt: skip
+        try:
+            for graph_name, graph in graphs.items():
+                figures = {}
+                for side, checkout in (("baseline", worktree), ("now", ROOT)):
+                    store = Path(scratch) / f"{side}-{graph_name.replace(' ', '')}"
+                    prepare(checkout, store, graph)
+                    figures[side] = measure(checkout, store, args.requests)
+                for path, label in PAGES:
+                    rows.append([graph_name, label, shown(figures["baseline"][path]),
+                                 shown(figures["now"][path])])  # fmt: skip
+        finally:
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force",
+                            str(worktree)], check=False)  # fmt: skip
+    print(table(["graph", "page", f"baseline {args.baseline} p50 / p99 ms", "now p50 / p99 ms"],
+                rows))  # fmt: skip
+    print("\nTargets: lists p50 <= 100 ms on the bundled graph, <= 300 ms at 1.1 M quads.")
+
+
+if __name__ == "__main__":
+    main()
