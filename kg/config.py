@@ -25,6 +25,7 @@ class Settings:
     query_slots: int = 0  # queries evaluating at once, per worker; 0: one per core
     long_query_after: float = 1.0  # seconds a query holds its slot; 0: to its end
     query_memory: int = 2048  # MB one query may take (embedded store); 0: no limit
+    page_cache: int = 64  # MB of rendered pages each worker keeps; 0: none
     backend: str = "embedded"  # or "sparql": a remote SPARQL 1.1 server
     query_url: str | None = None
     update_url: str | None = None
@@ -49,6 +50,7 @@ class Settings:
             query_slots=int(env.get("KG_QUERY_SLOTS", "0")),
             long_query_after=float(env.get("KG_LONG_QUERY_AFTER", "1")),
             query_memory=int(env.get("KG_QUERY_MEMORY", "2048")),
+            page_cache=int(env.get("KG_PAGE_CACHE", "64")),
             backend=env.get("KG_BACKEND", "embedded"),
             query_url=env.get("KG_QUERY_URL") or None,
             update_url=env.get("KG_UPDATE_URL") or None,

@@ -133,9 +133,11 @@ def validate(
             data, shacl_graph=shapes, advanced=True, inference="none", inplace=True, **options
         )
     compact = _compacter(ns)
+    # the report's own results: a nested shape's (sh:detail) are said by the result holding them
     results = [
         _result(report_graph, node, compact)
-        for node in report_graph.subjects(RDF.type, SH.ValidationResult)
+        for report in report_graph.subjects(RDF.type, SH.ValidationReport)
+        for node in report_graph.objects(report, SH.result)
     ]
     results.sort(
         key=lambda r: (SEVERITY_ORDER.get(r.severity, 3), r.focus, r.path or "", r.message)

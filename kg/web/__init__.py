@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from flask import Flask
 
@@ -17,6 +18,9 @@ from kg.service.runner import QueryRunner
 from kg.service.search import SearchIndex
 from kg.store import Store
 from kg.store.factory import open_store
+
+if TYPE_CHECKING:
+    from kg.web.caching import PageCache
 from kg.web.auth import Tokens
 from kg.web.ratelimit import WriteLimiter
 
@@ -34,6 +38,8 @@ class AppConfig:
 
 def create_app(config: AppConfig | None = None) -> Flask:
     """The PolicyKG application; without a config, one read from the environment."""
+    from kg.web.caching import PageCache  # here: it reads the application through this module
+
     if config is None:
         settings = Settings.from_env()
         config = AppConfig(settings, open_store(settings))
@@ -55,6 +61,7 @@ def create_app(config: AppConfig | None = None) -> Flask:
         tokens=Tokens.load(config.settings.tokens, config.settings.tokens_file),
         write_limiter=WriteLimiter(config.settings.write_rate),
         search=SearchIndex(config.store, config.settings.namespaces),
+        pages=PageCache(config.settings.page_cache * 1024 * 1024),
     )
     from urllib.parse import urlencode
 
@@ -107,6 +114,7 @@ class Context:
     tokens: Tokens
     write_limiter: WriteLimiter
     search: SearchIndex
+    pages: PageCache
 
 
 def current() -> Context:

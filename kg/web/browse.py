@@ -7,10 +7,12 @@ from werkzeug.exceptions import BadRequest
 
 from kg.service.browse import SPECS, FilterError, listing
 from kg.web import current
+from kg.web.caching import cached_page
 
 blueprint = Blueprint("browse", __name__)
 
 
+@cached_page
 def _page(name: str) -> str:
     app = current()
     try:

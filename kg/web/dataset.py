@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import zlib
 from collections.abc import Iterator
-from email.utils import formatdate
 
 from flask import Blueprint, Response, abort, render_template, request
 
@@ -17,6 +16,7 @@ from kg.service.export import DUMPS, export
 from kg.service.serialize import jsonld_context
 from kg.service.void import void_description
 from kg.web import current
+from kg.web.caching import is_fresh, validators
 from kg.web.negotiation import choose
 from kg.web.rdf_output import RDF_MEDIA_TYPES, content_type, rdf_response
 
@@ -35,16 +35,12 @@ def dump(extension: str) -> Response:
     app = current()
     fmt, media_type = DUMPS[extension]
     gzipped = "gzip" in request.headers.get("Accept-Encoding", "")
-    etag = f"{app.store.generation}-{extension}{'-gz' if gzipped else ''}"
-    modified = app.store.last_modified
     headers = {
-        "ETag": f'"{etag}"',
-        "Last-Modified": formatdate(modified, usegmt=True),
+        **validators(f"{extension}{'-gz' if gzipped else ''}"),
         "Vary": "Accept-Encoding",
-        "Cache-Control": "public, no-cache",
         "Content-Disposition": f'inline; filename="policykg.{extension}"',
     }
-    if _fresh(etag, modified):
+    if is_fresh(headers):
         return Response(status=304, headers=headers)
     chunks = app.runner.stream(
         lambda output: export(app.store, output, fmt, app.settings.namespaces)
@@ -53,14 +49,6 @@ def dump(extension: str) -> Response:
         chunks = _gzip(chunks)
         headers["Content-Encoding"] = "gzip"
     return Response(chunks, content_type=content_type(media_type), headers=headers)
-
-
-def _fresh(etag: str, modified: float) -> bool:
-    """True when the client's copy is current (If-None-Match wins over If-Modified-Since)."""
-    if request.if_none_match:
-        return request.if_none_match.contains(etag)
-    since = request.if_modified_since
-    return since is not None and int(modified) <= since.timestamp()
 
 
 def _gzip(chunks: Iterator[bytes]) -> Iterator[bytes]:

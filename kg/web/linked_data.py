@@ -17,6 +17,7 @@ from kg.service.describe import describe, is_iri
 from kg.service.entities import entity_page
 from kg.service.ontology import ontology_graph, ontology_terms
 from kg.web import current
+from kg.web.caching import cached_page
 from kg.web.negotiation import choose
 from kg.web.rdf_output import RDF_EXTENSIONS, RDF_MEDIA_TYPES, rdf_response
 from kg.web.svg import neighbourhood
@@ -47,6 +48,7 @@ def _location(resource: str, media_type: str) -> str:
 
 @blueprint.route("/ontology", defaults={"path": "ontology"})
 @blueprint.route("/<path:path>")
+@cached_page
 def resource(path: str) -> Response:
     app = current()
     ns = app.settings.namespaces

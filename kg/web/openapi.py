@@ -154,7 +154,53 @@ def document(ns: Namespaces) -> dict:
         },
         "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
         "paths": {
-            "/": _page("the query page"),
+            "/": _page("the front page: search, the figures, the 287(g) program, a map"),
+            "/query": _page("the query page: a SPARQL editor with the named questions"),
+            "/287g": _page("ICE's 287(g) program over time: a chart, additions, removals"),
+            "/state/{code}": {
+                "get": {
+                    "summary": "a state's agreements, policies and statements",
+                    "parameters": [
+                        {
+                            "in": "path",
+                            "name": "code",
+                            "required": True,
+                            "schema": {"type": "string"},
+                        }
+                    ],
+                    "responses": {"200": _answer("the page", HTML), **_errors(404)},
+                }
+            },
+            "/search": {
+                "get": {
+                    "summary": "entities by the words people know them by, best first",
+                    "parameters": [
+                        {
+                            "in": "query",
+                            "name": "q",
+                            "required": True,
+                            "schema": {"type": "string"},
+                            "description": "the words: a name, an alias, an ORI, a quote's words",
+                        },
+                        {"in": "query", "name": "limit", "schema": {"type": "integer"}},
+                        {"in": "query", "name": "kind", "schema": {"type": "string"}},
+                        {
+                            "in": "query",
+                            "name": "format",
+                            "schema": {"type": "string", "enum": ["html", "json"]},
+                            "description": "overrides Accept",
+                        },
+                    ],
+                    "responses": {
+                        "200": _answer(
+                            "the results: a page, or {query, results: [{iri, label, kind, "
+                            "state, why, page}]}",
+                            {**HTML, **JSON},
+                        ),
+                        **_errors(400, 406),
+                    },
+                }
+            },
             "/sparql": {
                 "get": {
                     "summary": "SPARQL 1.1 query (or, without one, the service description)",

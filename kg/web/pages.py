@@ -10,6 +10,7 @@ from kg.service.imports.states import STATES
 from kg.service.overview import UnknownStateError, overview, state_page
 from kg.service.queries import named_queries
 from kg.web import current
+from kg.web.caching import cached_page
 from kg.web.charts import state_map, timeline_chart
 
 blueprint = Blueprint("pages", __name__)
@@ -22,6 +23,7 @@ ORDER BY ?date"""
 
 
 @blueprint.get("/")
+@cached_page
 def index() -> str:
     app = current()
     shown = overview(app.store, app.settings.namespaces)
@@ -34,6 +36,7 @@ def index() -> str:
 
 
 @blueprint.get("/state/<code>")
+@cached_page
 def state(code: str) -> str:
     app = current()
     try:

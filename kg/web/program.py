@@ -9,6 +9,7 @@ from flask import Blueprint, render_template
 from kg.service.program import program
 from kg.service.queries import named_query
 from kg.web import current
+from kg.web.caching import cached_page
 from kg.web.charts import timeline_chart
 
 blueprint = Blueprint("program", __name__)
@@ -17,6 +18,7 @@ DOWNLOADS = ["287g-listings", "287g-publications", "287g-timeline", "287g-remove
 
 
 @blueprint.get("/287g")
+@cached_page
 def page() -> str:
     app = current()
     ns = app.settings.namespaces

@@ -7,6 +7,7 @@ from werkzeug.exceptions import BadRequest
 
 from kg.service.search import SearchError
 from kg.web import current
+from kg.web.caching import cached_page
 from kg.web.negotiation import choose
 from kg.web.svg import local_href
 
@@ -14,6 +15,7 @@ blueprint = Blueprint("search", __name__)
 
 
 @blueprint.get("/search")
+@cached_page
 def search():
     text = request.args.get("q", "")
     kind = request.args.get("kind") or None
