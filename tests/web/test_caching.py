@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import urllib.parse
 
+import pytest
+
 from kg.web.caching import PageCache
-from tests.conftest import NS, TOKEN, http
+from tests.conftest import NS, TOKEN, http, start_server
 
 HTML = {"Accept": "text/html"}
 QUOTE = """<{statement}> a <https://w3id.org/policykg/ontology#Quote> ;
@@ -15,6 +17,15 @@ QUOTE = """<{statement}> a <https://w3id.org/policykg/ontology#Quote> ;
   <https://w3id.org/policykg/ontology#speaker> <https://w3id.org/policykg/id/person/jessica-tisch> ;
   <http://purl.org/dc/terms/date> "2025-01-19"^^<http://www.w3.org/2001/XMLSchema#date> ;
   <https://w3id.org/policykg/ontology#reportedBy> <{source}> ."""
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """A server of this module's own: its writes leave records (with times) the session's
+    server is compared against elsewhere."""
+    started = start_server(tmp_path_factory.mktemp("caching") / "store")
+    yield started
+    started.stop()
 
 
 def test_a_page_revalidates_with_304(server):
