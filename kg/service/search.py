@@ -1,20 +1,21 @@
 """Search: any entity by the words people know it by — its name, alternate names, ORI, place,
 a quote's words, a source's title — ranked so that the obvious answer comes first.
 
-The index is SQLite's FTS5 (in the standard library: nothing to install or run), built from
-the store in memory and rebuilt when the store's generation moves (a write here, or a
-`kg load` by another process). Two tables: words (unicode61, prefixes: "sherif" finds
-"Sheriff") and trigrams of names (for typos: "maricpoa" still shares "mar", "ari", "ric" with
-"Maricopa"). A user's text never reaches FTS5's query syntax: it is cut into words, each quoted.
+The engine is tantivy (chosen by measurement over SQLite's FTS5: bench/search.py), an index in
+memory built from the store and rebuilt when the store's generation moves (a write here, or a
+`kg load` by another process). Every word must be found, as a prefix of a word of some field
+("sherif" finds "Sheriff"); when none is, names one or two edits away are ("maricpoa" finds
+"Maricopa"). A user's text never reaches a query syntax: it is cut into words, each a term.
 """
 
 from __future__ import annotations
 
 import re
-import sqlite3
 import threading
 import unicodedata
 from dataclasses import asdict, dataclass
+
+import tantivy
 
 from kg.namespaces import Namespaces
 from kg.service.entities import KIND_ROOTS, KINDS
@@ -25,7 +26,9 @@ MAX_QUERY = 500  # characters
 MAX_LIMIT = 100
 # Among equal matches, the kinds people look for first.
 KIND_ORDER = ["organization", "person", "policy", "place", "source", "statement", "event"]
-# Column weights for bm25: a name counts most, then an alternate name or ORI, then the rest.
+# The fields searched, and their weights: a name counts most, then an ORI or an alternate
+# name, then the rest.
+FIELDS = ("label", "names", "ori", "place", "text")
 WEIGHTS = (10.0, 6.0, 10.0, 2.0, 1.0)
 
 
@@ -80,18 +83,17 @@ class SearchIndex:
         self.store, self.ns = store, ns
         self._lock = threading.Lock()
         self._generation: int | None = None
-        self._db: sqlite3.Connection | None = None
+        self._searcher: tantivy.Searcher | None = None
+        self._schema: tantivy.Schema | None = None
         self._entities: dict[str, _Entity] = {}
 
     def search(self, text: str, *, kind: str | None = None, limit: int = 20) -> list[Hit]:
         words = _checked(text, kind, limit)
         with self._lock:
             self._refresh()
-            assert self._db is not None
             found = self._by_words(words, kind, limit) if words else {}
-            if not found and any(len(word) >= 3 for word in words):  # a typo, perhaps
-                for iri, why in self._by_trigrams(text, kind, limit).items():
-                    found.setdefault(iri, why)
+            if not found:  # a typo, perhaps
+                found = self._by_typos(words, kind, limit)
             ranked = sorted(found, key=lambda iri: self._rank(iri, found[iri], text))
             return [self._hit(iri, found[iri][0]) for iri in ranked[:limit]]
 
@@ -99,56 +101,63 @@ class SearchIndex:
 
     def _refresh(self) -> None:
         generation = self.store.generation
-        if self._db is not None and generation == self._generation:
+        if self._searcher is not None and generation == self._generation:
             return
         self._entities = _entities(self.store, self.ns)
-        db = sqlite3.connect(":memory:", check_same_thread=False)
-        db.execute(
-            "CREATE VIRTUAL TABLE words USING fts5(iri UNINDEXED, kind UNINDEXED, label, "
-            "names, ori, place, text)"
-        )
-        db.execute(
-            "CREATE VIRTUAL TABLE grams USING fts5(iri UNINDEXED, kind UNINDEXED, names, "
-            "tokenize='trigram')"
-        )
-        db.executemany(
-            "INSERT INTO words VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [  # as queries are read: "Sheriff's" is the one word "sheriffs"
-                (iri, e.kind, *map(normalize, (e.label, " ".join(e.names), e.ori, e.place, e.text)))
-                for iri, e in self._entities.items()
-            ],
-        )
-        db.executemany(
-            "INSERT INTO grams VALUES (?, ?, ?)",
-            [
-                (iri, e.kind, " | ".join(normalize(n) for n in {e.label, *e.names}))
-                for iri, e in self._entities.items()
-            ],
-        )
-        self._db, self._generation = db, generation
+        builder = tantivy.SchemaBuilder()
+        for field in ("iri", "kind"):
+            builder.add_text_field(field, stored=True, tokenizer_name="raw")
+        for field in FIELDS:
+            builder.add_text_field(field, stored=False)
+        self._schema = builder.build()
+        index = tantivy.Index(self._schema)  # in memory
+        writer = index.writer(heap_size=64_000_000, num_threads=1)
+        for iri, e in self._entities.items():
+            # as queries are read: "Sheriff's" is the one word "sheriffs"
+            texts = map(normalize, (e.label, " ".join(e.names), e.ori, e.place, e.text))
+            writer.add_document(
+                tantivy.Document(iri=iri, kind=e.kind, **dict(zip(FIELDS, texts, strict=True)))
+            )
+        writer.commit()
+        writer.wait_merging_threads()
+        index.reload()
+        self._searcher, self._generation = index.searcher(), generation
+
+    def _query(self, words: list[str], kind: str | None, *, fuzzy: bool) -> tantivy.Query:
+        """Every word in some field (a prefix of a word there; or, ``fuzzy``, a word one or
+        two edits away in a name), fields weighted as WEIGHTS says."""
+        Q, schema = tantivy.Query, self._schema
+        fields = ("label", "names") if fuzzy else FIELDS
+        each = []
+        for word in words:
+            distance = (2 if len(word) > 7 else 1) if fuzzy else 0
+            alternatives = [
+                Q.boost_query(
+                    Q.fuzzy_term_query(schema, field, word, distance, True, not fuzzy),
+                    WEIGHTS[FIELDS.index(field)],
+                )
+                for field in fields
+            ]
+            each.append((tantivy.Occur.Must, Q.disjunction_max_query(alternatives)))
+        if kind:
+            each.append((tantivy.Occur.Must, Q.term_query(schema, "kind", kind)))
+        return Q.boolean_query(each)
+
+    def _found(self, query: tantivy.Query, count: int) -> list[tuple[str, float]]:
+        searcher = self._searcher
+        return [
+            (searcher.doc(address)["iri"][0], score)
+            for score, address in searcher.search(query, count).hits
+        ]
 
     def _by_words(self, words: list[str], kind: str | None, limit: int) -> dict[str, tuple]:
-        match = " AND ".join(f'"{word}"*' for word in words)
-        rows = self._db.execute(  # type: ignore[union-attr]
-            "SELECT iri, bm25(words, 0, 0, ?, ?, ?, ?, ?) AS score FROM words WHERE words MATCH ? "
-            + ("AND kind = ? " if kind else "")
-            + "ORDER BY score LIMIT ?",
-            [*WEIGHTS, match, *([kind] if kind else []), limit * 5],
-        ).fetchall()
-        return {iri: (self._why(iri, words), score) for iri, score in rows}
+        hits = self._found(self._query(words, kind, fuzzy=False), limit * 10)
+        return {iri: (self._why(iri, words), -score) for iri, score in hits}
 
-    def _by_trigrams(self, text: str, kind: str | None, limit: int) -> dict[str, tuple]:
-        grams = sorted(_trigrams(text))
-        if not grams:
-            return {}
-        match = " OR ".join(f'"{gram}"' for gram in grams)
-        rows = self._db.execute(  # type: ignore[union-attr]
-            "SELECT iri, bm25(grams) AS score FROM grams WHERE grams MATCH ? "
-            + ("AND kind = ? " if kind else "")
-            + "ORDER BY score LIMIT ?",
-            [match, *([kind] if kind else []), limit * 10],
-        ).fetchall()
-        return {iri: ("a name spelled alike", score + 100) for iri, score in rows}
+    def _by_typos(self, words: list[str], kind: str | None, limit: int) -> dict[str, tuple]:
+        words = [word for word in words if len(word) >= 3]
+        hits = self._found(self._query(words, kind, fuzzy=True), limit * 5) if words else []
+        return {iri: ("a name spelled alike", -score) for iri, score in hits}
 
     # --- ranking ----------------------------------------------------------------------------
 
