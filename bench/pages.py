@@ -4,8 +4,9 @@
 
 Each side serves from its own checkout (the baseline in a throw-away git worktree) over a store
 it loaded itself: everything bundled, or the seed and the synthetic graph. Each page is asked
-once to warm it, then --requests times one after another; printed: p50 and p99 in ms. A page
-the baseline does not have is shown as "—".
+once to warm it, then --requests times one after another; printed: p50 and p99 in ms. This
+checkout is measured twice: as served (pages kept per generation) and with KG_PAGE_CACHE=0,
+each page rendered anew. A page the baseline does not have is shown as "—".
 """
 
 from __future__ import annotations
@@ -47,8 +48,8 @@ def kg(*args: str, store: Path) -> list[str]:
     return [sys.executable, "-m", "kg", "--store", str(store), *args]
 
 
-def environment(checkout: Path) -> dict[str, str]:
-    return {**os.environ, "PYTHONPATH": str(checkout)}
+def environment(checkout: Path, **settings: str) -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(checkout), **settings}
 
 
 def prepare(checkout: Path, store: Path, graph: Path | None) -> None:
@@ -86,11 +87,13 @@ def timings(url: str, requests: int) -> tuple[float, float] | None:
     return statistics.median(times) * 1000, times[max(0, int(len(times) * 0.99) - 1)] * 1000
 
 
-def measure(checkout: Path, store: Path, requests: int) -> dict[str, tuple[float, float] | None]:
+def measure(
+    checkout: Path, store: Path, requests: int, **settings: str
+) -> dict[str, tuple[float, float] | None]:
     port = free_port()
     server = subprocess.Popen(
         kg("serve", "--port", str(port), "--workers", "1", store=store),
-        cwd=checkout, env=environment(checkout),
+        cwd=checkout, env=environment(checkout, **settings),
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
@@ -138,15 +141,16 @@ def main() -> None:
                     store = Path(scratch) / f"{side}-{graph_name.replace(' ', '')}"
                     prepare(checkout, store, graph)
                     figures[side] = measure(checkout, store, args.requests)
+                figures["uncached"] = measure(ROOT, store, args.requests, KG_PAGE_CACHE="0")
                 for path, label in PAGES:
-                    rows.append([graph_name, label, shown(figures["baseline"][path]),
-                                 shown(figures["now"][path])])  # fmt: skip
+                    rows.append([graph_name, label,
+                                 *(shown(figures[side][path]) for side in figures)])  # fmt: skip
                 print(f"{graph_name}: measured", file=sys.stderr, flush=True)
         finally:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force",
                             str(worktree)], check=False)  # fmt: skip
-    print(table(["graph", "page", f"baseline {args.baseline} p50 / p99 ms", "now p50 / p99 ms"],
-                rows))  # fmt: skip
+    print(table(["graph", "page", f"baseline {args.baseline} p50 / p99 ms", "now p50 / p99 ms",
+                 "now, KG_PAGE_CACHE=0"], rows))  # fmt: skip
     print("\nTargets: lists p50 <= 100 ms on the bundled graph, <= 300 ms at 1.1 M quads.")
 
 

@@ -20,9 +20,9 @@ from measure import synthetic, table
 
 from kg.namespaces import Namespaces
 from kg.service import loading
-from kg.service.contributions import PAYLOAD_FORMATS, contribute, parse_payload
 from kg.service.export import union_graph
 from kg.service.validation import validate
+from kg.service.write.contributions import PAYLOAD_FORMATS, contribute, parse_payload
 from kg.store.embedded import EmbeddedStore
 
 NS = Namespaces()

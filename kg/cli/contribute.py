@@ -48,7 +48,7 @@ def assert_command(
 
     Exit 0 when admitted (or, with --dry-run, admissible), 1 when refused, 2 for bad input.
     """
-    from kg.service.contributions import (
+    from kg.service.write.contributions import (
         AlreadyContributedError,
         ContributionError,
         RefusedError,

@@ -118,7 +118,7 @@ def validate(
     single source."""
     if not isinstance(data, Dataset):  # the rules that hold per source read named graphs
         data = _single_source(data)
-    # When only given nodes are validated (never ontology terms: see kg.service.gate), the
+    # When only given nodes are validated (never ontology terms: see kg.service.write.gate), the
     # shapes of ontology terms, which find their targets by SPARQL over the whole data graph,
     # are left out.
     # pySHACL expands a focus node outside http(s)/urn/file as a CURIE, and fails on anything

@@ -8,7 +8,7 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, render_template, request
 from werkzeug.exceptions import BadRequest, Conflict, Gone, NotFound
 
-from kg.service.contributions import (
+from kg.service.write.contributions import (
     AlreadyContributedError,
     ContributionError,
     RefusedError,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
-from kg.service.contributions import form_choices
+from kg.service.write.contributions import form_choices
 from kg.web import current
 
 blueprint = Blueprint("contribute", __name__)

@@ -13,10 +13,10 @@ from werkzeug.exceptions import HTTPException
 
 from kg.formats import UnknownFormatError
 from kg.rdfio import ParseError
-from kg.service.contributions import ContributionError
 from kg.service.queries import ForbiddenQueryError
 from kg.service.runner import QueryTimeoutError
-from kg.service.updates import UnsupportedUpdateError
+from kg.service.write.contributions import ContributionError
+from kg.service.write.updates import UnsupportedUpdateError
 from kg.store import (
     QueryMemoryError,
     QuerySyntaxError,

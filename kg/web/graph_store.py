@@ -13,7 +13,7 @@ from werkzeug.exceptions import BadRequest, Conflict, NotFound
 
 from kg.namespaces import is_iri
 from kg.service import graph_store
-from kg.service.updates import GateRefusal
+from kg.service.write.updates import GateRefusal
 from kg.store import StoreConflictError
 from kg.web import current
 from kg.web.negotiation import choose

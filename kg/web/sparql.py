@@ -16,7 +16,7 @@ from kg.formats import GRAPH_FALLBACKS, GRAPH_MEDIA_TYPES, RESULTS_MEDIA_TYPES
 from kg.service.description import service_description
 from kg.service.queries import query_form
 from kg.service.runner import QueryRequest
-from kg.service.updates import GateRefusal, gated_update
+from kg.service.write.updates import GateRefusal, gated_update
 from kg.web import current
 from kg.web.negotiation import choose
 from kg.web.writes import authorize, refusal

@@ -9,9 +9,9 @@ from flask import Response, request
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import TooManyRequests, Unauthorized, UnsupportedMediaType
 
-from kg.service.contributions import PAYLOAD_FORMATS, parse_payload
-from kg.service.gate import Triple
 from kg.service.validation import ValidationReport
+from kg.service.write.contributions import PAYLOAD_FORMATS, parse_payload
+from kg.service.write.gate import Triple
 from kg.web import current
 from kg.web.negotiation import choose
 

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kg.service.contributions import contribute, parse_payload, withdraw
 from kg.service.search import SearchError, SearchIndex
+from kg.service.write.contributions import contribute, parse_payload, withdraw
 from tests.conftest import NS
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from rdflib import BNode
 
-from kg.service.updates import effect, translated_effect
+from kg.service.write.updates import effect, translated_effect
 from tests.conftest import NS
 
 INSERTS = """PREFIX ex: <https://example.org/>

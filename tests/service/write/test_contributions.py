@@ -6,7 +6,7 @@ import threading
 
 import pyoxigraph as ox
 
-from kg.service.contributions import contribute, parse_payload
+from kg.service.write.contributions import contribute, parse_payload
 from tests.conftest import NS
 
 STATEMENT = f"""@prefix pkg: <https://w3id.org/policykg/ontology#> .

@@ -22,10 +22,10 @@ from rdflib.term import Node
 from kg.namespaces import Namespaces, is_iri
 from kg.rdfio import ParseError, parse_error
 from kg.service.describe import to_rdflib
-from kg.service.gate import Triple, validate_change
 from kg.service.queries import select_rows
 from kg.service.serialize import jsonld_context
 from kg.service.validation import ValidationReport
+from kg.service.write.gate import Triple, validate_change
 from kg.store import Store, StoreConflictError
 
 PROV = Namespace("http://www.w3.org/ns/prov#")

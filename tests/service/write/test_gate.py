@@ -9,8 +9,8 @@ from rdflib import RDF, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import XSD
 
 from kg.service.export import store_dataset, union_graph
-from kg.service.gate import validate_change
 from kg.service.validation import validate
+from kg.service.write.gate import validate_change
 from tests.conftest import NS
 
 PKG = Namespace(NS.pkg)
