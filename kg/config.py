@@ -68,5 +68,10 @@ class Settings:
         return self.query_slots or os.cpu_count() or 1
 
     @property
+    def proposals_path(self) -> Path:
+        """The proposals waiting for an editor: a file beside the store (kg.store.proposals)."""
+        return self.store_path.with_name(self.store_path.name + ".proposals.sqlite")
+
+    @property
     def namespaces(self) -> Namespaces:
         return Namespaces(self.base)

@@ -63,7 +63,7 @@ def entity_page(store: Store, ns: Namespaces, iri: str) -> EntityPage | None:
     if not asserted:
         return None
     terms = {term for triple in asserted for term in triple}
-    labels = _labels(store, ns, {str(t) for t in terms if _is_iri(t)})
+    named = labels(store, ns, {str(t) for t in terms if _is_iri(t)})
     graphs = _graph_sources(store, set().union(*asserted.values()))
     outgoing, incoming, types = [], [], []
     for (s, p, o), names in sorted(
@@ -75,13 +75,13 @@ def entity_page(store: Store, ns: Namespaces, iri: str) -> EntityPage | None:
         )
         if str(s) == iri:
             if str(p) == RDF_TYPE:
-                types.append(_value(o, labels, ns))
-            outgoing.append(Fact(_value(p, labels, ns), _value(o, labels, ns), sources))
+                types.append(_value(o, named, ns))
+            outgoing.append(Fact(_value(p, named, ns), _value(o, named, ns), sources))
         else:
-            incoming.append(Fact(_value(p, labels, ns), _value(s, labels, ns), sources))
+            incoming.append(Fact(_value(p, named, ns), _value(s, named, ns), sources))
     kind = _kind(store, ns, iri)
     page = EntityPage(
-        iri, labels.get(iri) or ns.compact(iri), kind, _unique(types), outgoing, incoming
+        iri, named.get(iri) or ns.compact(iri), kind, _unique(types), outgoing, incoming
     )
     builder = SECTIONS.get(kind)
     if builder:
@@ -392,7 +392,7 @@ def _kind(store: Store, ns: Namespaces, iri: str) -> str:
     return next((kind for kind in KINDS if kind in found), "other")
 
 
-def _labels(store: Store, ns: Namespaces, iris: set[str]) -> dict[str, str]:
+def labels(store: Store, ns: Namespaces, iris: set[str]) -> dict[str, str]:
     if not iris:
         return {}
     values = " ".join(f"<{iri}>" for iri in iris)

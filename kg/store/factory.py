@@ -5,6 +5,7 @@ from __future__ import annotations
 from kg.config import Settings
 from kg.store import Store, StoreError
 from kg.store.embedded import EmbeddedStore
+from kg.store.proposals import ProposalDesk
 from kg.store.remote import SparqlStore
 
 
@@ -27,3 +28,9 @@ def open_store(settings: Settings) -> Store:
         # the lock and the generation, shared by this machine's processes
         state_dir=settings.store_path,
     )
+
+
+def open_desk(settings: Settings, store: Store) -> ProposalDesk:
+    """The proposals of the store: beside it on disk, in memory beside an in-memory store."""
+    in_memory = isinstance(store, EmbeddedStore) and store.path is None
+    return ProposalDesk(None if in_memory else settings.proposals_path)

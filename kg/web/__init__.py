@@ -17,7 +17,8 @@ from kg.service.loading import ensure_loaded
 from kg.service.runner import QueryRunner
 from kg.service.search import SearchIndex
 from kg.store import Store
-from kg.store.factory import open_store
+from kg.store.factory import open_desk, open_store
+from kg.store.proposals import ProposalDesk
 
 if TYPE_CHECKING:
     from kg.web.caching import PageCache
@@ -62,6 +63,7 @@ def create_app(config: AppConfig | None = None) -> Flask:
         write_limiter=WriteLimiter(config.settings.write_rate),
         search=SearchIndex(config.store, config.settings.namespaces),
         pages=PageCache(config.settings.page_cache * 1024 * 1024),
+        desk=open_desk(config.settings, config.store),
     )
     from urllib.parse import urlencode
 
@@ -77,6 +79,7 @@ def create_app(config: AppConfig | None = None) -> Flask:
         operations,
         pages,
         program,
+        proposals,
         search,
         sparql,
     )
@@ -98,6 +101,7 @@ def create_app(config: AppConfig | None = None) -> Flask:
     app.register_blueprint(assertions.blueprint)
     app.register_blueprint(graph_store.blueprint)
     app.register_blueprint(contribute.blueprint)
+    app.register_blueprint(proposals.blueprint)
     app.register_blueprint(operations.blueprint)
     app.register_blueprint(openapi.blueprint)
     app.register_blueprint(linked_data.blueprint)  # last: it answers every other path
@@ -115,6 +119,7 @@ class Context:
     write_limiter: WriteLimiter
     search: SearchIndex
     pages: PageCache
+    desk: ProposalDesk
 
 
 def current() -> Context:

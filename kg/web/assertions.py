@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import pyoxigraph as ox
 from flask import Blueprint, Response, render_template, request
 from werkzeug.exceptions import BadRequest, Conflict, Gone, NotFound
@@ -22,7 +20,8 @@ from kg.service.write.contributions import (
 from kg.store import StoreConflictError
 from kg.web import current
 from kg.web.negotiation import choose
-from kg.web.writes import authorize, read_triples, refusal
+from kg.web.proposals import proposed
+from kg.web.writes import authorize, authorize_editor, json_response, read_triples, refusal
 
 blueprint = Blueprint("assertions", __name__)
 
@@ -33,27 +32,22 @@ DATASET_TYPES = {
 }
 
 
-def _json(value, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(
-        json.dumps(value, indent=2, ensure_ascii=False),
-        status=status,
-        content_type="application/json",
-        headers=headers or {},
-    )
-
-
 @blueprint.post("/assertions")
 def create() -> Response:
-    contributor = authorize()
+    """An editor's facts are admitted through the gate (201); a contributor's, once they
+    pass it, wait for an editor as a proposal (202)."""
+    writer = authorize()
     app = current()
     triples = read_triples()
     dry_run = request.args.get("dry-run", "").lower() in ("1", "true", "yes")
+    if not writer.is_editor and not dry_run:
+        return proposed(triples, writer.name)
     try:
         outcome = contribute(
             app.store,
             app.settings.namespaces,
             triples,
-            contributor=contributor,
+            contributor=writer.name,
             source=request.args.get("source") or None,
             dry_run=dry_run,
         )
@@ -62,8 +56,8 @@ def create() -> Response:
     except (AlreadyContributedError, StoreConflictError) as error:
         raise Conflict(str(error)) from None
     if dry_run:
-        return _json(outcome.summary())
-    return _json(outcome.summary(), 201, {"Location": f"/assertions/{outcome.id}"})
+        return json_response(outcome.summary())
+    return json_response(outcome.summary(), 201, {"Location": f"/assertions/{outcome.id}"})
 
 
 @blueprint.get("/assertions")
@@ -76,7 +70,7 @@ def index() -> Response | str:
     listing = contributions(app.store, app.settings.namespaces, page)
     if choose(["application/json", "text/html"]) == "text/html":
         return render_template("assertions.html", listing=listing)
-    return _json(listing)
+    return json_response(listing)
 
 
 @blueprint.get("/assertions/<identifier>")
@@ -91,7 +85,7 @@ def show(identifier: str) -> Response | str:
     if media_type == "text/html":
         return render_template("assertion.html", entry=entry)
     if media_type == "application/json":
-        return _json(entry, headers={"Vary": "Accept"})
+        return json_response(entry, headers={"Vary": "Accept"})
     quads = contribution_dataset(app.store, ns, identifier)
     body = ox.serialize(quads, format=DATASET_TYPES[media_type])
     return Response(body, content_type=media_type, headers={"Vary": "Accept"})
@@ -99,10 +93,10 @@ def show(identifier: str) -> Response | str:
 
 @blueprint.delete("/assertions/<identifier>")
 def remove(identifier: str) -> Response:
-    contributor = authorize()
+    contributor = authorize_editor("withdraw a published contribution").name
     app = current()
     try:
-        return _json(
+        return json_response(
             withdraw(app.store, app.settings.namespaces, identifier, contributor=contributor)
         )
     except RefusedError as refused:

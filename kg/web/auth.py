@@ -1,8 +1,11 @@
-"""Bearer tokens for writes: who may write, checked in constant time, never logged.
+"""Bearer tokens for writes: who may write and in which role, checked in constant time, never
+logged.
 
-Tokens come from ``KG_TOKENS`` (``name:token,name:token``) or a file named by
-``KG_TOKENS_FILE`` with one ``name:token`` or ``name:sha256:HEX`` per line (the hashed form
-keeps the secret out of the file). Only SHA-256 digests are kept in memory.
+Tokens come from ``KG_TOKENS`` (``name:token[:role],…``) or a file named by ``KG_TOKENS_FILE``
+with one ``name:token[:role]`` or ``name:sha256:HEX[:role]`` per line (the hashed form keeps
+the secret out of the file). The role is ``editor`` (writes are admitted through the gate) or
+``contributor`` (writes become proposals an editor reviews); without one, ``editor``. Only
+SHA-256 digests are kept in memory.
 """
 
 from __future__ import annotations
@@ -21,9 +24,25 @@ def digest(token: str) -> bytes:
     return hashlib.sha256(token.encode("utf-8")).digest()
 
 
+EDITOR, CONTRIBUTOR = "editor", "contributor"
+ROLES = (EDITOR, CONTRIBUTOR)
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who presented a token, and in which role."""
+
+    name: str
+    role: str = EDITOR
+
+    @property
+    def is_editor(self) -> bool:
+        return self.role == EDITOR
+
+
 @dataclass(frozen=True)
 class Tokens:
-    digests: tuple[tuple[str, bytes], ...] = ()
+    digests: tuple[tuple[bytes, Identity], ...] = ()
 
     @classmethod
     def load(cls, spec: str, file: Path | None) -> Tokens:
@@ -33,27 +52,31 @@ class Tokens:
             entries += [line for line in lines if line.strip() and not line.startswith("#")]
         return cls(tuple(_parse(entry.strip()) for entry in entries))
 
-    def identify(self, presented: str) -> str | None:
-        """The name of the token presented, or None. Compares against every token, so the
-        time taken does not tell which (if any) matched or how much of one."""
+    def identify(self, presented: str) -> Identity | None:
+        """Who holds the token presented, or None. Compares against every token, so the time
+        taken does not tell which (if any) matched or how much of one."""
         candidate = digest(presented)
         found = None
-        for name, known in self.digests:
+        for known, identity in self.digests:
             if hmac.compare_digest(candidate, known):
-                found = name
+                found = identity
         return found
 
     def __bool__(self) -> bool:
         return bool(self.digests)
 
 
-def _parse(entry: str) -> tuple[str, bytes]:
-    name, separator, secret = entry.partition(":")
+def _parse(entry: str) -> tuple[bytes, Identity]:
+    head, separator, last = entry.rpartition(":")
+    role = last if separator and last in ROLES else EDITOR
+    name, separator, secret = (head if last in ROLES else entry).partition(":")
     if not separator or not name or not secret:
-        raise TokenConfigError("a token entry must read name:token or name:sha256:HEX")
+        raise TokenConfigError(
+            "a token entry must read name:token[:role] or name:sha256:HEX[:role]"
+        )
     if secret.startswith("sha256:"):
         try:
-            return name, bytes.fromhex(secret.removeprefix("sha256:"))
+            return bytes.fromhex(secret.removeprefix("sha256:")), Identity(name, role)
         except ValueError:
             raise TokenConfigError(f"the sha256 digest of token {name!r} is not hex") from None
-    return name, digest(secret)
+    return digest(secret), Identity(name, role)

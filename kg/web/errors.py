@@ -15,7 +15,8 @@ from kg.formats import UnknownFormatError
 from kg.rdfio import ParseError
 from kg.service.queries import ForbiddenQueryError
 from kg.service.runner import QueryTimeoutError
-from kg.service.write.contributions import ContributionError
+from kg.service.write.contributions import AlreadyContributedError, ContributionError
+from kg.service.write.proposals import DecidedError, NotYoursError, ProposalError, ReasonError
 from kg.service.write.updates import UnsupportedUpdateError
 from kg.store import (
     QueryMemoryError,
@@ -36,6 +37,11 @@ STATUS = [
     (ForbiddenQueryError, 403, "Forbidden"),
     (UnsupportedUpdateError, 400, "Unsupported update"),
     (ContributionError, 400, "Bad contribution"),
+    (AlreadyContributedError, 409, "Already contributed"),
+    (ProposalError, 404, "No such proposal"),
+    (DecidedError, 409, "Already decided"),
+    (NotYoursError, 403, "Forbidden"),
+    (ReasonError, 400, "Reason needed"),
     (QueryTimeoutError, 503, "Query timeout"),
     (QueryMemoryError, 503, "Query too large"),
     (StoreConflictError, 409, "Conflict"),

@@ -18,7 +18,7 @@ from kg.store import StoreConflictError
 from kg.web import current
 from kg.web.negotiation import choose
 from kg.web.rdf_output import RDF_MEDIA_TYPES, rdf_response
-from kg.web.writes import authorize, read_triples, refusal
+from kg.web.writes import authorize_editor, read_triples, refusal
 
 blueprint = Blueprint("graph_store", __name__)
 
@@ -53,7 +53,7 @@ def get() -> Response:
 
 @blueprint.route("/rdf-graphs", methods=["PUT", "POST", "DELETE"])
 def write() -> Response:
-    authorize()
+    authorize_editor("write graphs through the Graph Store Protocol")
     app = current()
     ns = app.settings.namespaces
     graph = _graph()

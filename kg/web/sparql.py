@@ -19,7 +19,7 @@ from kg.service.runner import QueryRequest
 from kg.service.write.updates import GateRefusal, gated_update
 from kg.web import current
 from kg.web.negotiation import choose
-from kg.web.writes import authorize, refusal
+from kg.web.writes import authorize_editor, refusal
 
 blueprint = Blueprint("sparql", __name__)
 
@@ -48,14 +48,15 @@ def sparql() -> Response:
     if operation is None:
         return _description()
     if operation.kind == "update":
-        authorize()
+        authorize_editor("run SPARQL Update")
         return _update(operation)
     return _query(operation)
 
 
 @blueprint.route("/update", methods=["POST"], provide_automatic_options=False)
 def update() -> Response:
-    authorize()  # everything sent here is a write: who may write is asked before what it is
+    # everything sent here is a write: who may write is asked before what it is
+    authorize_editor("run SPARQL Update")
     operation = _read_operation()
     if operation is None or operation.kind != "update":
         raise BadRequest("POST an update: update=… in a form, or an application/sparql-update body")

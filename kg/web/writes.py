@@ -7,24 +7,24 @@ import math
 
 from flask import Response, request
 from werkzeug.datastructures import WWWAuthenticate
-from werkzeug.exceptions import TooManyRequests, Unauthorized, UnsupportedMediaType
+from werkzeug.exceptions import Forbidden, TooManyRequests, Unauthorized, UnsupportedMediaType
 
 from kg.service.validation import ValidationReport
 from kg.service.write.contributions import PAYLOAD_FORMATS, parse_payload
 from kg.service.write.gate import Triple
 from kg.web import current
+from kg.web.auth import Identity
 from kg.web.negotiation import choose
 
 RDF_BODIES = PAYLOAD_FORMATS
 
 
-def authorize() -> str:
-    """The name of the bearer token presented; 401 without a known one, 429 when it writes
-    faster than its rate allows."""
+def identity() -> Identity:
+    """Who the bearer token presented belongs to; 401 without a known one."""
     tokens = current().tokens
     scheme, _, token = (request.headers.get("Authorization") or "").partition(" ")
-    name = tokens.identify(token.strip()) if scheme.lower() == "bearer" and token else None
-    if name is None:
+    found = tokens.identify(token.strip()) if scheme.lower() == "bearer" and token else None
+    if found is None:
         reason = (
             "this server has no write tokens configured (KG_TOKENS)"
             if not tokens
@@ -33,13 +33,33 @@ def authorize() -> str:
         raise Unauthorized(
             reason, www_authenticate=WWWAuthenticate("bearer", {"realm": "PolicyKG"})
         )
-    wait = current().write_limiter.wait(name)
+    return found
+
+
+def authorize() -> Identity:
+    """Who may write this: the bearer token's holder; 401 without a known token, 429 when it
+    writes faster than its rate allows."""
+    writer = identity()
+    wait = current().write_limiter.wait(writer.name)
     if wait:
         raise TooManyRequests(
-            f"token {name!r} writes faster than {current().settings.write_rate:g} per minute",
+            f"token {writer.name!r} writes faster than {current().settings.write_rate:g} "
+            "per minute",
             retry_after=math.ceil(wait),
         )
-    return name
+    return writer
+
+
+def authorize_editor(action: str) -> Identity:
+    """As authorize, and 403 unless the token is an editor's: ``action`` says what was
+    refused."""
+    writer = authorize()
+    if not writer.is_editor:
+        raise Forbidden(
+            f"token {writer.name!r} is a contributor's: only an editor may {action} "
+            "(a contributor proposes facts with POST /assertions)"
+        )
+    return writer
 
 
 def read_triples() -> list[Triple]:
@@ -59,3 +79,12 @@ def refusal(report: ValidationReport, message: str) -> Response:
         return Response(report.to_turtle(), status=422, content_type="text/turtle; charset=utf-8")
     body = json.dumps({"error": message, **report.to_json()}, indent=2, ensure_ascii=False)
     return Response(body, status=422, content_type="application/json")
+
+
+def json_response(value, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        json.dumps(value, indent=2, ensure_ascii=False),
+        status=status,
+        content_type="application/json",
+        headers=headers or {},
+    )

@@ -8,8 +8,10 @@ records who withdrew it and when; the record itself stays.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -38,6 +40,7 @@ PAYLOAD_FORMATS = {
 }
 PER_PAGE = 50
 ATTEMPTS = 5  # validations of one contribution while other writes keep landing
+Provenance = Callable[[str], list[Triple]]  # a contribution's graph → more of its record
 
 
 class ContributionError(ValueError):
@@ -144,20 +147,31 @@ def contribute(
     contributor: str,
     source: str | None = None,
     dry_run: bool = False,
+    provenance: Provenance | None = None,
 ) -> Outcome:
     """Validates the contribution against the whole graph and commits it in one update.
 
     If another write lands between the validation and the commit, the contribution is
     validated again against the new graph rather than committed blind; the last time with
     every other writer held off, so that a steady stream of writes cannot starve it.
-    Raises ContributionError (unusable), RefusedError (violations) or AlreadyContributedError."""
+    ``provenance`` adds to its record (the proposal it was admitted from, say), given the
+    contribution's graph. Raises ContributionError (unusable), RefusedError (violations) or
+    AlreadyContributedError."""
     if not triples:
         raise ContributionError("the contribution holds no triples")
+    attempt = functools.partial(
+        _contribute_once, store, ns, triples, contributor, source, dry_run, provenance
+    )
     for _ in range(ATTEMPTS - 1):
         with suppress(StoreConflictError):
-            return _contribute_once(store, ns, triples, contributor, source, dry_run)
+            return attempt()
     with store.exclusive():  # the last try: no other write can land before its commit
-        return _contribute_once(store, ns, triples, contributor, source, dry_run)
+        return attempt()
+
+
+def contribution_graph(ns: Namespaces, triples: list[Triple]) -> str:
+    """The named graph the contribution of these triples is committed to."""
+    return ns.iri(f"graph/contribution/{content_hash(triples)[:16]}")
 
 
 def _contribute_once(
@@ -167,19 +181,21 @@ def _contribute_once(
     contributor: str,
     source: str | None,
     dry_run: bool,
+    provenance: Provenance | None,
 ) -> Outcome:
     generation = store.generation
     source = _source(store, ns, triples, source)
-    content_hash = _content_hash(triples)
-    identifier = content_hash[:16]
-    graph = ns.iri(f"graph/contribution/{identifier}")
+    digest = content_hash(triples)
+    identifier = digest[:16]
+    graph = contribution_graph(ns, triples)
     if _recorded(store, ns, graph):
         raise AlreadyContributedError(
             f"the same content was contributed before, as {identifier} (withdrawn ones keep "
             "their record: change the content to contribute it again)"
         )
     created = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    record = _record(ns, graph, source, contributor, len(triples), content_hash, created)
+    record = _record(ns, graph, source, contributor, len(triples), digest, created)
+    record += provenance(graph) if provenance else []
     report = validate_change(store, ns, set(triples) | set(record))
     if not report.conforms:
         raise RefusedError(report, f"the contribution breaks {len(report.violations)} rule(s)")
@@ -189,15 +205,15 @@ def _contribute_once(
         source,
         contributor,
         len(triples),
-        f"sha256:{content_hash}",
+        f"sha256:{digest}",
         created,
         report,
         committed=not dry_run,
     )
     if not dry_run:
         store.update(
-            f"INSERT DATA {{ GRAPH <{graph}> {{ {_ntriples(triples)} }}\n"
-            f"GRAPH <{ns.meta_graph}> {{ {_ntriples(record)} }} }}",
+            f"INSERT DATA {{ GRAPH <{graph}> {{ {ntriples(triples)} }}\n"
+            f"GRAPH <{ns.meta_graph}> {{ {ntriples(record)} }} }}",
             expected_generation=generation,
         )
     return outcome
@@ -214,7 +230,7 @@ def withdraw(store: Store, ns: Namespaces, identifier: str, *, contributor: str)
     elsewhere = set(_triples_elsewhere(store, graph))
     when = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     withdrawal = URIRef(graph + "#withdrawal")
-    agent = _contributor(ns, contributor)
+    agent = contributor_iri(ns, contributor)
     record = [
         (URIRef(graph), PROV.invalidatedAtTime, Literal(when, datatype=XSD.dateTime)),
         (URIRef(graph), PROV.wasInvalidatedBy, withdrawal),
@@ -230,7 +246,7 @@ def withdraw(store: Store, ns: Namespaces, identifier: str, *, contributor: str)
         raise RefusedError(report, "withdrawing it would leave the graph invalid")
     store.update(
         f"DROP SILENT GRAPH <{graph}> ;\n"
-        f"INSERT DATA {{ GRAPH <{ns.meta_graph}> {{ {_ntriples(record)} }} }}",
+        f"INSERT DATA {{ GRAPH <{ns.meta_graph}> {{ {ntriples(record)} }} }}",
         expected_generation=generation,
     )
     return {"id": identifier, "withdrawn": when, "by": contributor}
@@ -335,29 +351,29 @@ def _record(
     source: str,
     contributor: str,
     triples: int,
-    content_hash: str,
+    digest: str,
     created: str,
 ) -> list[Triple]:
-    node, agent = URIRef(graph), _contributor(ns, contributor)
+    node, agent = URIRef(graph), contributor_iri(ns, contributor)
     return [
         (node, RDF.type, URIRef(ns.pkg + "Contribution")),
-        (node, RDFS.label, Literal(f"Contribution {content_hash[:16]}", lang="en")),
+        (node, RDFS.label, Literal(f"Contribution {digest[:16]}", lang="en")),
         (node, PROV.wasDerivedFrom, URIRef(source)),
         (node, PROV.wasAttributedTo, agent),
         (node, PROV.generatedAtTime, Literal(created, datatype=XSD.dateTime)),
         (node, VOID.triples, Literal(triples, datatype=XSD.integer)),
-        (node, URIRef(ns.pkg + "contentHash"), Literal(f"sha256:{content_hash}")),
+        (node, URIRef(ns.pkg + "contentHash"), Literal(f"sha256:{digest}")),
         (agent, RDF.type, URIRef(ns.pkg + "Contributor")),
         (agent, RDFS.label, Literal(contributor)),
     ]
 
 
-def _contributor(ns: Namespaces, name: str) -> URIRef:
+def contributor_iri(ns: Namespaces, name: str) -> URIRef:
     slug = "".join(c if c.isalnum() or c in "-_" else "-" for c in name.lower()).strip("-")
     return URIRef(ns.iri(f"id/contributor/{slug or 'anonymous'}"))
 
 
-def _content_hash(triples: list[Triple]) -> str:
+def content_hash(triples: list[Triple]) -> str:
     """SHA-256 of the canonical N-Triples (blank nodes canonicalized, lines sorted)."""
     dataset = ox.Dataset(ox.Quad(*(_to_ox(t) for t in triple)) for triple in triples)
     dataset.canonicalize(ox.CanonicalizationAlgorithm.UNSTABLE)
@@ -379,7 +395,7 @@ def _to_ox(term: Node):
     return ox.BlankNode(str(term))
 
 
-def _ntriples(triples: list[Triple]) -> str:
+def ntriples(triples: list[Triple]) -> str:
     graph = Graph()
     for triple in triples:
         graph.add(triple)

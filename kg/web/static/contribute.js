@@ -91,6 +91,11 @@
       box.append("Admitted: " + summary.triples + " facts, as ", link, ".");
       return;
     }
+    if (response.status === 202) {  // a contributor's token: an editor reviews it first
+      const proposal = JSON.parse(text);
+      box.textContent = "Proposed: " + proposal.triples + " facts passed the checks and wait for an editor, as proposal " + proposal.id + ". Nothing is published until an editor admits it.";
+      return;
+    }
     box.textContent = "";
     if (response.status === 422) {
       const report = JSON.parse(text);
@@ -98,8 +103,8 @@
       for (const result of report.results.filter((r) => r.severity === "Violation")) {
         showError(scope, FIELDS[result.path] || "source", result.message);
       }
-    } else if (response.status === 401) {
-      showError(scope, "token", "This token is not accepted.");
+    } else if (response.status === 401 || response.status === 403) {
+      showError(scope, "token", response.status === 401 ? "This token is not accepted." : text);
       box.textContent = "Not admitted: the token is missing or unknown.";
     } else {
       box.textContent = "Not admitted: " + text;
