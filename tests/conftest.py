@@ -71,7 +71,8 @@ def select(store, sparql: str) -> list[dict[str, str]]:
 
 
 TOKEN = "s3cret-test-token"
-TOKENS = f"tester:{TOKEN},other:another-test-token"
+CONTRIBUTOR_TOKEN = "a-contributor-test-token"
+TOKENS = f"tester:{TOKEN},other:another-test-token,reader:{CONTRIBUTOR_TOKEN}:contributor"
 
 
 def child_pids(pid: int) -> list[int]:

@@ -412,28 +412,3 @@ def _triples_elsewhere(store: Store, graph: str) -> list[Triple]:
     result = store.query(f"""SELECT ?s ?p ?o WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }}
         GRAPH ?other {{ ?s ?p ?o }} FILTER (?other != <{graph}>) }}""")
     return [(to_rdflib(r["s"]), to_rdflib(r["p"]), to_rdflib(r["o"])) for r in result]
-
-
-def form_choices(store: Store, ns: Namespaces) -> dict[str, list[dict]]:
-    """What the contribution form offers: speakers, sources, and what a statement is about."""
-
-    def choices(pattern: str) -> list[dict]:
-        rows = select_rows(
-            store,
-            ns,
-            f"""SELECT DISTINCT ?iri ?label WHERE {{ {pattern}
-            ?iri rdfs:label|skos:prefLabel ?label }} ORDER BY ?label""",
-        )
-        return list({row["iri"]: row for row in rows}.values())
-
-    return {
-        "speakers": choices(
-            "{ ?iri a pkg:Person } UNION { ?iri a/rdfs:subClassOf* org:Organization }"
-        ),
-        "sources": choices("?iri a/rdfs:subClassOf* pkg:Source ."),
-        "topics": choices(
-            "{ ?iri skos:inScheme act: } UNION { ?iri a/rdfs:subClassOf* pkg:Policy }".replace(
-                "act:", f"<{ns.iri('vocab/activity')}>"
-            )
-        ),
-    }

@@ -110,7 +110,7 @@ def propose(
         proposer=proposer,
         created=_now(),
         source=checked.source,
-        content=ntriples(triples),
+        content="".join(sorted(ntriples(triples).splitlines(keepends=True))),
         triples=len(triples),
         content_hash=f"sha256:{digest}",
         warnings=tuple(checked.summary()["warnings"]),

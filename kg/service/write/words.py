@@ -10,17 +10,14 @@ from collections.abc import Callable
 from rdflib import RDF, Literal, URIRef
 from rdflib.term import Node
 
-from kg.namespaces import Namespaces
+from kg.namespaces import STANDARD_PREFIXES, Namespaces
 from kg.service.entities import labels
 from kg.service.write.gate import Triple
 from kg.store import Store
 
 RULE_VERBS = {"prohibition": "prohibits", "permission": "permits", "obligation": "requires"}
-ODRL = "http://www.w3.org/ns/odrl/2/"
-LABELS = (
-    "http://www.w3.org/2000/01/rdf-schema#label",
-    "http://www.w3.org/2004/02/skos/core#prefLabel",
-)
+ODRL, SCHEMA, DCT = (STANDARD_PREFIXES[name] for name in ("odrl", "schema", "dct"))
+LABELS = (STANDARD_PREFIXES["rdfs"] + "label", STANDARD_PREFIXES["skos"] + "prefLabel")
 
 
 def in_words(store: Store, ns: Namespaces, triples: list[Triple]) -> list[str]:
@@ -42,17 +39,18 @@ def in_words(store: Store, ns: Namespaces, triples: list[Triple]) -> list[str]:
     sentences: list[str] = []
     told: set[tuple[Node, str]] = set()  # (subject, predicate) already said
     for subject, facts in about.items():
-        speakers, words = facts.get(ns.pkg + "speaker"), facts.get("http://schema.org/text")
+        speakers, words = facts.get(ns.pkg + "speaker"), facts.get(SCHEMA + "text")
         if speakers and words:
             verb = (
                 "said"
                 if ns.pkg + "Quote" in map(str, facts.get(str(RDF.type), []))
                 else ("said, in the source's words,")
             )
-            dates = facts.get("http://purl.org/dc/terms/date")
+            dates = facts.get(DCT + "date")
             when = f" ({name(dates[0])})" if dates else ""
             sentences.append(f"{name(speakers[0])} {verb}{when}: “{name(words[0])}”")
-            told |= {(subject, ns.pkg + "speaker"), (subject, "http://schema.org/text")}
+            told |= {(subject, ns.pkg + "speaker"), (subject, SCHEMA + "text")}
+            told |= {(subject, DCT + "date"), (subject, str(RDF.type))}
         for link, verb in RULE_VERBS.items():
             for rule in facts.get(ODRL + link, []):
                 rule_facts = about.get(rule, {})
