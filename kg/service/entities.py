@@ -145,7 +145,7 @@ def _provisions(store: Store, ns: Namespaces, policies: list[str]) -> list[dict]
         ns,
         f"""
         SELECT ?policy ?policyLabel ?policyType ?link ?provision ?provisionLabel ?action
-               ?condition ?exception {SOURCES} WHERE {{
+               ?condition ?exception ?withdrawn {SOURCES} WHERE {{
           GRAPH ?g {{ {_values("policy", policies)}
                       VALUES ?link {{ odrl:prohibition odrl:permission odrl:obligation }}
                       ?policy ?link ?provision }} {KEY}
@@ -155,8 +155,11 @@ def _provisions(store: Store, ns: Namespaces, policies: list[str]) -> list[dict]
           OPTIONAL {{ ?provision odrl:action/skos:prefLabel ?action }}
           OPTIONAL {{ ?provision pkg:condition ?condition }}
           OPTIONAL {{ ?provision pkg:exception ?exception }}
+          OPTIONAL {{ SELECT ?provision (MIN(STR(?on)) AS ?withdrawn) WHERE {{
+                        ?amendment pkg:withdrawnRule ?provision ; dct:date ?on }}
+                      GROUP BY ?provision }}
         }} GROUP BY ?policy ?policyLabel ?policyType ?link ?provision ?provisionLabel ?action
-                    ?condition ?exception
+                    ?condition ?exception ?withdrawn
         ORDER BY ?policyLabel ?link ?provisionLabel""",
     )
     for row in rows:

@@ -11,7 +11,8 @@ from http.client import HTTPConnection, IncompleteRead
 
 import pytest
 
-from tests.conftest import TOKEN, http, start_server
+from tests.conftest import CONTRIBUTOR_TOKEN, TOKEN, http, start_server
+from tests.web.test_assertions import post, statement
 
 OTHER_TOKEN = "another-test-token"
 
@@ -46,6 +47,12 @@ def test_a_token_writing_too_fast_gets_429_and_nothing_is_written(tmp_path):
         assert count(server) == len(admitted)
         assert insert(server, OTHER_TOKEN, 100).status == 204  # each token has its own budget
         assert count(server) == len(admitted) + 1
+        # a contributor's flood of proposals meets the same limit
+        proposals = [
+            post(server, statement(f"flood-{n}"), token=CONTRIBUTOR_TOKEN) for n in range(25)
+        ]
+        statuses = {answer.status for answer in proposals}
+        assert statuses == {202, 429}, statuses
     finally:
         server.stop()
 
@@ -95,11 +102,17 @@ def test_no_path_leaves_the_static_and_dump_directories(small_results, path):
 def test_tokens_kept_hashed_in_a_file(tmp_path):
     tokens = tmp_path / "tokens"
     digest = hashlib.sha256(TOKEN.encode()).hexdigest()
-    tokens.write_text(f"# who may write\nhashed:sha256:{digest}\n", encoding="utf-8")
+    contributor = hashlib.sha256(CONTRIBUTOR_TOKEN.encode()).hexdigest()
+    tokens.write_text(
+        f"# who may write\nhashed:sha256:{digest}\nreader:sha256:{contributor}:contributor\n",
+        encoding="utf-8",
+    )
     server = start_server(tmp_path / "store", env={"KG_TOKENS": "", "KG_TOKENS_FILE": str(tokens)})
     try:
         assert insert(server, TOKEN, 1).status == 204
         assert insert(server, digest, 2).status == 401  # the digest itself is no token
+        assert insert(server, CONTRIBUTOR_TOKEN, 3).status == 403  # a contributor proposes
+        assert post(server, statement("from-a-file"), token=CONTRIBUTOR_TOKEN).status == 202
         assert TOKEN not in server.log.read_text() and digest not in server.log.read_text()
     finally:
         server.stop()
