@@ -113,7 +113,7 @@ class ProposalDesk:
         order = "ASC" if oldest_first else "DESC"
         return self._select(
             f"{where} ORDER BY created {order}, id {order} LIMIT ? OFFSET ?",
-            (*parameters, limit, offset),
+            (*parameters, limit, min(offset, 2**62)),  # past the end: nothing, not an overflow
         )
 
     def move(self, identifier: str, from_status: str, to_status: str, **fields: object) -> bool:

@@ -63,6 +63,7 @@ def _errors(*codes: int) -> dict:
     names = {
         400: "bad request (the message says what is wrong)",
         401: "no valid token",
+        403: "the token's role may not do this (a contributor proposes; editors decide)",
         404: "not found",
         406: "nothing acceptable",
         409: "conflict",
@@ -73,8 +74,8 @@ def _errors(*codes: int) -> dict:
         429: "the token writes too fast: retry after the seconds in Retry-After",
         503: "query timeout or too large, or the store is unavailable",
     }
-    if 401 in codes:  # whatever needs a token is a write, and writes are rate-limited
-        codes += (429,)
+    if 401 in codes:  # whatever needs a token is a write, rate-limited, and may be an editor's
+        codes += (403, 429)
     # an error is plain text, or a page for a browser; a refusal carries the JSON report
     return {
         str(code): _answer(names[code], JSON if code == 422 else {**TEXT, **HTML}) for code in codes
@@ -279,8 +280,9 @@ def document(ns: Namespaces) -> dict:
                                 )
                             },
                         },
+                        "202": _answer("a contributor's: kept as a proposal for an editor", JSON),
                         "200": _answer("admissible (dry run)", JSON),
-                        **_errors(400, 401, 409, 413, 415, 422),
+                        **_errors(400, 401, 409, 413, 415, 422, 429),
                     },
                 },
             },
@@ -298,10 +300,101 @@ def document(ns: Namespaces) -> dict:
                     "security": BEARER,
                     "responses": {
                         "200": _answer("withdrawn", JSON),
-                        **_errors(401, 404, 409, 410, 422),
+                        **_errors(401, 403, 404, 409, 410, 422),
                     },
                 },
             },
+            "/proposals": {
+                "get": {
+                    "summary": "proposals: an editor's all, a contributor's own; newest first",
+                    "security": BEARER,
+                    "parameters": [
+                        {"in": "query", "name": "page", "schema": {"type": "integer"}},
+                        {
+                            "in": "query",
+                            "name": "status",
+                            "schema": {"type": "string", "enum": ["pending"]},
+                        },
+                        {
+                            "in": "query",
+                            "name": "order",
+                            "schema": {"type": "string", "enum": ["newest", "oldest"]},
+                        },
+                    ],
+                    "responses": {"200": _answer("a page of proposals", JSON), **_errors(400, 401)},
+                },
+            },
+            "/proposals/{identifier}": {
+                "get": {
+                    "summary": "a proposal: its facts in words, source, proposer, state, RDF",
+                    "security": BEARER,
+                    "parameters": identifier,
+                    "responses": {
+                        "200": _answer("the proposal", JSON),
+                        **_errors(401, 403, 404, 406),
+                    },
+                },
+                "delete": {
+                    "summary": "withdraw a pending proposal (its proposer only)",
+                    "security": BEARER,
+                    "parameters": identifier,
+                    "responses": {
+                        "200": _answer("withdrawn", JSON),
+                        **_errors(401, 403, 404, 409, 429),
+                    },
+                },
+            },
+            "/proposals/{identifier}/admit": {
+                "options": {
+                    "summary": "the methods allowed: POST",
+                    "parameters": identifier,
+                    "responses": {"204": _answer("allowed")},
+                },
+                "post": {
+                    "summary": "admit a proposal (editors): validated again, committed whole",
+                    "security": BEARER,
+                    "parameters": identifier,
+                    "responses": {
+                        "201": _answer("admitted as a contribution", JSON),
+                        **_errors(401, 403, 404, 409, 422, 429),
+                    },
+                },
+            },
+            "/proposals/{identifier}/refuse": {
+                "options": {
+                    "summary": "the methods allowed: POST",
+                    "parameters": identifier,
+                    "responses": {"204": _answer("allowed")},
+                },
+                "post": {
+                    "summary": "refuse a proposal (editors), with a reason",
+                    "security": BEARER,
+                    "parameters": identifier,
+                    "requestBody": {
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {"reason": {"type": "string"}},
+                                    "required": ["reason"],
+                                }
+                            },
+                            "application/x-www-form-urlencoded": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {"reason": {"type": "string"}},
+                                }
+                            },
+                        }
+                    },
+                    "responses": {
+                        "200": _answer("refused", JSON),
+                        **_errors(400, 401, 403, 404, 409, 429),
+                    },
+                },
+            },
+            "/review": _page("the editors' queue of proposals"),
+            "/contribute/policy": _page("the policy form: a policy and its provisions"),
             "/rdf-graphs": {
                 method: {
                     "summary": f"SPARQL 1.1 Graph Store Protocol: {method.upper()}",

@@ -53,13 +53,18 @@ def index() -> Response | str:
         page = max(1, int(request.args.get("page", "1")))
     except ValueError:
         raise BadRequest("page must be a number") from None
+    status, order = request.args.get("status"), request.args.get("order", "newest")
+    if status not in (None, "pending"):
+        raise BadRequest(f"unknown status {status!r}: status=pending, or leave it out")
+    if order not in ("newest", "oldest"):
+        raise BadRequest(f"unknown order {order!r}: newest or oldest")
     listing = proposals(
         app.store,
         app.desk,
         app.settings.namespaces,
         proposer=None if reader.is_editor else reader.name,
-        pending_only=request.args.get("status") == "pending",
-        oldest_first=request.args.get("order") == "oldest",
+        pending_only=status == "pending",
+        oldest_first=order == "oldest",
         page=page,
     )
     if choose(["application/json", "text/html"]) == "text/html":
@@ -82,7 +87,14 @@ def show(identifier: str) -> Response | str:
     return json_response(found.summary(), headers=headers)
 
 
-@blueprint.post("/proposals/<identifier>/admit")
+@blueprint.route("/proposals/<identifier>/admit", methods=["OPTIONS"])
+@blueprint.route("/proposals/<identifier>/refuse", methods=["OPTIONS"])
+def decisions_allow(identifier: str) -> Response:
+    """The decisions are POSTs only (the linked-data pages answer GET for every other path)."""
+    return Response(status=204, headers={"Allow": "POST, OPTIONS"})
+
+
+@blueprint.route("/proposals/<identifier>/admit", methods=["POST"], provide_automatic_options=False)
 def admit_one(identifier: str) -> Response:
     editor = authorize_editor("admit a proposal")
     app, ns = current(), current().settings.namespaces
@@ -96,7 +108,9 @@ def admit_one(identifier: str) -> Response:
     return json_response(summary, 201, {"Location": f"/assertions/{outcome.id}"})
 
 
-@blueprint.post("/proposals/<identifier>/refuse")
+@blueprint.route(
+    "/proposals/<identifier>/refuse", methods=["POST"], provide_automatic_options=False
+)
 def refuse_one(identifier: str) -> Response:
     editor = authorize_editor("refuse a proposal")
     app = current()
