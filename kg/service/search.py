@@ -77,7 +77,8 @@ def _trigrams(text: str) -> set[str]:
 
 
 class SearchIndex:
-    """The store's entities in an FTS5 index, rebuilt when the store has moved on."""
+    """The store's entities in a tantivy index in memory, rebuilt when the store has moved
+    on."""
 
     def __init__(self, store: Store, ns: Namespaces) -> None:
         self.store, self.ns = store, ns
@@ -86,6 +87,11 @@ class SearchIndex:
         self._searcher: tantivy.Searcher | None = None
         self._schema: tantivy.Schema | None = None
         self._entities: dict[str, _Entity] = {}
+
+    def refresh(self) -> None:
+        """Rebuilds the index now if the store has moved on since it was built."""
+        with self._lock:
+            self._refresh()
 
     def search(self, text: str, *, kind: str | None = None, limit: int = 20) -> list[Hit]:
         words = _checked(text, kind, limit)

@@ -16,6 +16,7 @@ from kg.config import Settings
 from kg.service.loading import ensure_loaded
 from kg.service.runner import QueryRunner
 from kg.service.search import SearchIndex
+from kg.service.warm import keep_warm
 from kg.store import Store
 from kg.store.factory import open_desk, open_store
 from kg.store.proposals import ProposalDesk
@@ -35,6 +36,9 @@ class AppConfig:
     # Called when a query outlives its timeout while still evaluating: pyoxigraph cannot stop
     # it, so `kg serve` restarts the worker process (see kg.web.server).
     on_runaway: Callable[[], None] = field(default=lambda: None)
+    # Compute each generation's search index, list catalogues and front page in the
+    # background (kg.service.warm), as `kg serve` does, rather than for the first reader.
+    warm: bool = False
 
 
 def create_app(config: AppConfig | None = None) -> Flask:
@@ -65,6 +69,9 @@ def create_app(config: AppConfig | None = None) -> Flask:
         pages=PageCache(config.settings.page_cache * 1024 * 1024),
         desk=open_desk(config.settings, config.store),
     )
+    if config.warm:
+        context = app.extensions["policykg"]
+        keep_warm(context.store, config.settings.namespaces, context.search)
     from urllib.parse import urlencode
 
     from kg.web import (

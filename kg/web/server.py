@@ -87,5 +87,10 @@ class Server(BaseApplication):
             access.propagate = False
         # runs in each worker, after the fork: every worker opens the store itself
         return create_app(
-            AppConfig(self.settings, open_store(self.settings), on_runaway=restart_this_worker)
+            AppConfig(
+                self.settings,
+                open_store(self.settings),
+                on_runaway=restart_this_worker,
+                warm=True,
+            )
         )

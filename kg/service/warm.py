@@ -1,0 +1,46 @@
+"""Warming: what the first reader of a generation would otherwise wait for (the search index,
+the lists' catalogues, the front page's figures), computed ahead in the background."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from kg.namespaces import Namespaces
+from kg.service.browse import SPECS, catalogue
+from kg.service.overview import overview
+from kg.service.search import SearchIndex
+from kg.store import Store, StoreError
+
+log = logging.getLogger("kg.warm")
+POLL = 2.0  # seconds between looks at the store's generation
+
+
+def warm(store: Store, ns: Namespaces, search: SearchIndex) -> None:
+    """Computes, for the store's current generation, what is kept per generation."""
+    search.refresh()
+    for name in SPECS:
+        catalogue(store, ns, name)
+    overview(store, ns)
+
+
+def keep_warm(store: Store, ns: Namespaces, search: SearchIndex) -> threading.Thread:
+    """A daemon thread that warms each new generation soon after the store moves to it (a
+    reader who comes first computes it themselves, as without warming)."""
+
+    def run() -> None:
+        warmed = None
+        while True:
+            generation = store.generation
+            if generation != warmed:
+                try:
+                    warm(store, ns, search)
+                    warmed = generation
+                except StoreError as error:  # the store is away: try again later
+                    log.warning("warming skipped: %s", error)
+            time.sleep(POLL)
+
+    thread = threading.Thread(target=run, name="kg-warm", daemon=True)
+    thread.start()
+    return thread
