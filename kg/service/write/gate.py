@@ -97,19 +97,22 @@ def _skolem(node: Node) -> Node:
 
 
 # What the shapes need of the ontology and vocabularies: the class hierarchy, the classes of
-# concepts, and the schemes they are in.
-_VOCABULARY = """SELECT ?s ?p ?o WHERE {
-  VALUES ?g { %s }
-  VALUES ?p { rdfs:subClassOf rdf:type skos:inScheme }
-  GRAPH ?g { ?s ?p ?o } }"""
+# concepts, and the schemes they are in. One branch per graph and property, both constant, so
+# that each is a range of an index (with VALUES, Oxigraph scanned every rdf:type of the store:
+# 210 ms at 1.1 M quads, against 22 ms).
+_VOCABULARY_PROPERTIES = ("rdfs:subClassOf", "rdf:type", "skos:inScheme")
 _vocabularies: dict[tuple[int, str], list[Triple]] = {}
 
 
 def _vocabulary(store: Store, ns: Namespaces) -> list[Triple]:
     key = (store.generation, ns.base)
     if key not in _vocabularies:
-        graphs = " ".join(f"<{ns.iri(name)}>" for name in VOCABULARY_GRAPHS)
-        query = ns.sparql_prologue() + _VOCABULARY % graphs
+        branches = " UNION ".join(
+            f"{{ GRAPH <{ns.iri(name)}> {{ ?s {p} ?o }} BIND ({p} AS ?p) }}"
+            for name in VOCABULARY_GRAPHS
+            for p in _VOCABULARY_PROPERTIES
+        )
+        query = f"{ns.sparql_prologue()} SELECT ?s ?p ?o WHERE {{ {branches} }}"
         _vocabularies.clear()
         _vocabularies[key] = [
             (to_rdflib(r["s"]), to_rdflib(r["p"]), to_rdflib(r["o"])) for r in store.query(query)
