@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -26,6 +27,9 @@ class Settings:
     long_query_after: float = 1.0  # seconds a query holds its slot; 0: to its end
     query_memory: int = 2048  # MB one query may take (embedded store); 0: no limit
     page_cache: int = 64  # MB of rendered pages each worker keeps; 0: none
+    query_memory_total: int = -1  # MB all queries together may take; -1: half the machine's
+    client_long_queries: int = 2  # long queries one client may run at once; 0: no limit
+    trusted_proxies: tuple[str, ...] = ()  # whose X-Forwarded-For names the client
     backend: str = "embedded"  # or "sparql": a remote SPARQL 1.1 server
     query_url: str | None = None
     update_url: str | None = None
@@ -51,6 +55,9 @@ class Settings:
             long_query_after=float(env.get("KG_LONG_QUERY_AFTER", "1")),
             query_memory=int(env.get("KG_QUERY_MEMORY", "2048")),
             page_cache=int(env.get("KG_PAGE_CACHE", "64")),
+            query_memory_total=int(env.get("KG_QUERY_MEMORY_TOTAL", "-1")),
+            client_long_queries=int(env.get("KG_CLIENT_LONG_QUERIES", "2")),
+            trusted_proxies=_networks(env.get("KG_TRUSTED_PROXIES", "")),
             backend=env.get("KG_BACKEND", "embedded"),
             query_url=env.get("KG_QUERY_URL") or None,
             update_url=env.get("KG_UPDATE_URL") or None,
@@ -68,6 +75,18 @@ class Settings:
         return self.query_slots or os.cpu_count() or 1
 
     @property
+    def query_memory_budget(self) -> int:
+        """Bytes all queries of the server together may take (0: no limit)."""
+        if self.query_memory_total >= 0:
+            return self.query_memory_total * 2**20
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 2
+
+    @property
+    def running_path(self) -> Path:
+        """Where the server's processes record their running queries (kg.store.running)."""
+        return self.store_path / "policykg.running"
+
+    @property
     def proposals_path(self) -> Path:
         """The proposals waiting for an editor: a file beside the store (kg.store.proposals)."""
         return self.store_path.with_name(self.store_path.name + ".proposals.sqlite")
@@ -75,3 +94,14 @@ class Settings:
     @property
     def namespaces(self) -> Namespaces:
         return Namespaces(self.base)
+
+
+def _networks(spec: str) -> tuple[str, ...]:
+    """KG_TRUSTED_PROXIES: addresses or networks, comma-separated; ValueError naming a bad one."""
+    parts = tuple(part.strip() for part in spec.split(",") if part.strip())
+    for part in parts:
+        try:
+            ipaddress.ip_network(part, strict=False)
+        except ValueError:
+            raise ValueError(f"KG_TRUSTED_PROXIES: {part!r} is not an address or network") from None
+    return parts

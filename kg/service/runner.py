@@ -17,6 +17,12 @@ system's feedback queues favour short jobs — so a few runaways cannot hold eve
 processor, until they are stopped, while a query slow only for want of the processor keeps its
 priority.
 
+Fair shares: one client (an address, or a token's holder) may run at most ``client_long``
+long queries at once, across all the server's processes (kg.store.running records who runs
+what). A new query of a client already running that many is refused (FairShareError: a 429
+with Retry-After); so is a query that turns long while its client already has that many long
+ones — so that one client's burst cannot take every slot, or the memory, from the others.
+
 A result cut once its first bytes are sent — past its deadline or past ``max_bytes`` — ends
 with ``ResultCutError``: the server then drops the connection without ending the chunked body,
 so no client can take a cut result for a whole one.
@@ -37,8 +43,10 @@ import pyoxigraph as ox
 from kg.rdfio import ChunkWriter
 from kg.service.queries import check_allowed
 from kg.store import Store
+from kg.store.running import Running
 
 CACHEABLE_BYTES = 256 * 1024
+FAIR_SHARE_RETRY = 5  # seconds a client over its share is told to wait
 _DONE = object()
 
 
@@ -48,6 +56,14 @@ class QueryTimeoutError(Exception):
 
 class ResultCutError(Exception):
     """A streaming result stopped before its end (timeout or size limit)."""
+
+
+class FairShareError(Exception):
+    """The client runs as many long queries as one client may; retry after ``retry_after``."""
+
+    def __init__(self, message: str, retry_after: int = FAIR_SHARE_RETRY) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class _Cancelled(Exception):
@@ -79,8 +95,12 @@ class QueryRunner:
         max_bytes: int = 0,
         slots: int = 1,
         long_after: float = 1.0,
+        client_long: int = 0,
+        running: Running | None = None,
     ) -> None:
         self.store, self.timeout, self.allowed_services = store, timeout, allowed_services
+        self.client_long = client_long  # long queries one client may run at once; 0: any
+        self.running = running or Running(None)
         self._slots = threading.Semaphore(slots)
         self.long_after = long_after  # seconds a query holds its slot; 0: to its end
         self.max_bytes = max_bytes  # of one query's results; 0: no limit
@@ -89,12 +109,14 @@ class QueryRunner:
         self._cache_entries = cache_entries
         self._lock = threading.Lock()
 
-    def run(self, request: QueryRequest) -> bytes | Iterator[bytes]:
+    def run(self, request: QueryRequest, client: str | None = None) -> bytes | Iterator[bytes]:
         """The serialized results: whole, when small (up to CACHEABLE_BYTES, then also cached),
-        or as an iterator of chunks that streams a large result in constant memory.
+        or as an iterator of chunks that streams a large result in constant memory. ``client``
+        names who asks, for fair shares (None: no share applies).
 
         Errors found before the first byte (a malformed query, a forbidden SERVICE, a
-        timeout) are raised by this call; later ones end the iteration early.
+        timeout, the client's share used up) are raised by this call; later ones end the
+        iteration early.
         """
         check_allowed(request.sparql, allowed_services=self.allowed_services)
         key = (self.store.generation, request)
@@ -103,28 +125,63 @@ class QueryRunner:
             if cached is not None:
                 self._cache.move_to_end(key)
                 return cached
-        cancel = threading.Event()
-        slot = _Slot(self._slots, self.long_after)
-        job = _start(_query_writer(self.store, request, cancel, self._niceness), slot, cancel)
-        deadline = slot.started + self.timeout if self.timeout else None
-        head: list[bytes] = []
-        size = 0
-        while size <= CACHEABLE_BYTES:
-            item = self._take(job, deadline)
-            if item is _DONE:
-                body = b"".join(head)
-                self._remember(key, body)
-                return body
-            head.append(item)
-            size += len(item)
-        return self._stream(head, job, deadline, self.max_bytes)
+        share = self._admit(client)
+        try:
+            cancel = threading.Event()
+            slot = _Slot(self._slots, self.long_after)
+            job = _start(_query_writer(self.store, request, cancel, self._niceness), slot, cancel)
+            deadline = slot.started + self.timeout if self.timeout else None
+            head: list[bytes] = []
+            size = 0
+            while size <= CACHEABLE_BYTES:
+                item = self._take(job, deadline, share)
+                if item is _DONE:
+                    body = b"".join(head)
+                    self._remember(key, body)
+                    self._leave(share)
+                    return body
+                head.append(item)
+                size += len(item)
+        except BaseException:
+            self._leave(share)
+            raise
+        return self._stream(head, job, deadline, self.max_bytes, share)
 
     def stream(self, write: Callable[[BinaryIO], None]) -> Iterator[bytes]:
         """What ``write`` writes, chunk by chunk, in constant memory and with no timeout (for
         dumps). The writing happens on a helper thread while the caller sends the chunks."""
         return self._stream([], _start(write, None), None, 0)
 
-    def _stream(self, head, job: _Job, deadline, max_bytes) -> Iterator[bytes]:
+    # --- fair shares ------------------------------------------------------------------------
+
+    def _admit(self, client: str | None) -> _Share | None:
+        """The client's place among the running queries; FairShareError if it already runs
+        as many long queries as it may."""
+        if client is None or not self.client_long:
+            return None
+        self._check_share(client, None)
+        return _Share(client, self.running.add(client=client, started=time.time()))
+
+    def _check_share(self, client: str, own: str | None) -> None:
+        long_since = time.time() - self.long_after
+        long = [
+            key
+            for key, record in self.running.records().items()
+            if record.get("client") == client and record["started"] <= long_since and key != own
+        ]
+        if len(long) >= self.client_long:
+            raise FairShareError(
+                f"this client already runs {len(long)} long queries, as many as one client "
+                f"may at once (KG_CLIENT_LONG_QUERIES={self.client_long}): retry after they end"
+            )
+
+    def _leave(self, share: _Share | None) -> None:
+        if share is not None:
+            self.running.remove(share.key)
+
+    def _stream(
+        self, head, job: _Job, deadline, max_bytes, share: _Share | None = None
+    ) -> Iterator[bytes]:
         sent = sum(map(len, head))
         try:
             yield from head
@@ -139,6 +196,7 @@ class QueryRunner:
             raise ResultCutError(str(error)) from None
         finally:
             job.cancel.set()
+            self._leave(share)
 
     def _niceness(self, cpu_seconds: float) -> int:
         """How far a query should now yield the processor: not at all while it has used
@@ -149,7 +207,9 @@ class QueryRunner:
             return 0
         return min(19, 1 + int(4 * beyond))
 
-    def _take(self, job: _Job, deadline):
+    def _take(self, job: _Job, deadline, share: _Share | None = None):
+        """The job's next chunk. When it turns long (its slot given up), a query whose client
+        already runs its share of long ones is stopped (FairShareError)."""
         while True:
             wake = deadline
             if job.slot and job.slot.held and job.slot.until is not None:
@@ -163,6 +223,12 @@ class QueryRunner:
                 if deadline is not None and time.monotonic() >= deadline:
                     raise self._stop(job) from None
                 job.slot.release()  # a long query: its slot goes to the queries waiting
+                if share is not None:
+                    try:
+                        self._check_share(share.client, share.key)
+                    except FairShareError:
+                        job.cancel.set()
+                        raise
         if isinstance(item, BaseException):
             raise item
         return item
@@ -185,6 +251,14 @@ class QueryRunner:
             self._cache[key] = body
             while len(self._cache) > self._cache_entries:
                 self._cache.popitem(last=False)
+
+
+@dataclass(frozen=True)
+class _Share:
+    """A query's record among those running, under its client's name."""
+
+    client: str
+    key: str
 
 
 class _Slot:

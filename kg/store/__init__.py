@@ -30,6 +30,10 @@ class QueryMemoryError(StoreError):
     """A query needed more memory than the store allows one query."""
 
 
+class QueryBudgetError(QueryMemoryError):
+    """All queries together passed the memory they may take, and this one held the most."""
+
+
 class StoreLockedError(StoreError):
     """Another process holds the store open for writing."""
 
@@ -82,6 +86,11 @@ class Store(Protocol):
         processor seconds the evaluation has used, how far it should now yield the processor
         (0 to 19, as `nice`): a store that evaluates in a process of its own lowers that
         process's priority."""
+        ...
+
+    def query_memory(self) -> tuple[int, int] | None:
+        """The bytes the running queries hold and the budget for them all (0: none); None
+        when the store does not evaluate queries itself (a remote)."""
         ...
 
     def exclusive(self) -> AbstractContextManager[None]:

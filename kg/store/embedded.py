@@ -53,11 +53,18 @@ class EmbeddedStore:
     """Oxigraph on disk (or in memory when ``path`` is None)."""
 
     def __init__(
-        self, path: Path | None = None, *, idle_helpers: int | None = None, query_memory: int = 0
+        self,
+        path: Path | None = None,
+        *,
+        idle_helpers: int | None = None,
+        query_memory: int = 0,
+        total_memory: int = 0,
     ) -> None:
         """``idle_helpers``: query helper processes kept waiting between queries (None: one
         per core); more are started when more queries evaluate at once, and end after.
-        ``query_memory``: the bytes a query evaluated in a helper may take (0: no limit)."""
+        ``query_memory``: the bytes a query evaluated in a helper may take (0: no limit);
+        ``total_memory``: the bytes all of them together may take, across every process over
+        this store (0: no limit)."""
         self.path = path
         self._snapshot: ox.Store | None = None
         self._snapshot_generation = -1
@@ -69,7 +76,9 @@ class EmbeddedStore:
             return
         self._state = LocalState(path)
         # no process until a query needs one
-        self._executors = Executors(path, idle_helpers or os.cpu_count() or 1, query_memory)
+        self._executors = Executors(
+            path, idle_helpers or os.cpu_count() or 1, query_memory, total_memory
+        )
         if not (path / "CURRENT").exists():
             path.mkdir(parents=True, exist_ok=True)
             self._write(lambda _: None)  # creates the database files
@@ -173,6 +182,13 @@ class EmbeddedStore:
             f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
         )
         return int(next(iter(solutions))["n"].value)
+
+    def query_memory(self) -> tuple[int, int] | None:
+        """The bytes the running queries of every process over the store hold, and the
+        budget (0: none); None for the in-memory store, which evaluates in this process."""
+        if self.path is None:
+            return None
+        return self._executors.memory_used(), self._executors.total_memory
 
     # -- writing ---------------------------------------------------------------------------
 

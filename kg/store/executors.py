@@ -8,10 +8,16 @@ process takes its place when next needed. Processes are spawned, not forked: Roc
 do not survive a fork.
 
 A query whose helper grows by more than ``max_memory`` bytes is stopped the same way
-(QueryMemoryError): memory, unlike time, cannot be waited out. While a query evaluates, its
-caller may ask it to yield the processor, as a function of the processor time it has used (a
-long query, so that short ones go first): its process is reniced. No process may raise its
-priority back without privileges, so a reniced helper is not reused but ended with its query.
+(QueryMemoryError): memory, unlike time, cannot be waited out. So is the query that uses the
+most when all the queries of the store's processes together (the size of the helpers
+evaluating them, as kg.store.running records which they are) pass ``total_memory``
+(QueryBudgetError): the largest goes, the others go on. A helper that grew by more than RETURN_AFTER in a query is
+ended after it rather than kept, so that a burst's memory returns to the system.
+
+While a query evaluates, its caller may ask it to yield the processor, as a function of the
+processor time it has used (a long query, so that short ones go first): its process is
+reniced. No process may raise its priority back without privileges, so a reniced helper is not
+reused but ended with its query.
 """
 
 from __future__ import annotations
@@ -30,7 +36,14 @@ from typing import BinaryIO, NamedTuple
 import pyoxigraph as ox
 
 from kg.rdfio import ChunkWriter
-from kg.store import DEFAULT_GRAPH, QueryMemoryError, QuerySyntaxError, StoreError
+from kg.store import (
+    DEFAULT_GRAPH,
+    QueryBudgetError,
+    QueryMemoryError,
+    QuerySyntaxError,
+    StoreError,
+)
+from kg.store.running import Running, Throttled, proportional
 from kg.store.state import LocalState
 
 log = logging.getLogger(__name__)
@@ -38,16 +51,41 @@ _SPAWN = multiprocessing.get_context("spawn")
 _TICKS = os.sysconf("SC_CLK_TCK")
 _PAGE = os.sysconf("SC_PAGE_SIZE")
 _ATTEMPTS = 3  # evaluations of one query, over fresh snapshots, while writes remove files
+RETURN_AFTER = 128 * 2**20  # a helper that grew by more in a query is ended, not kept
+BUDGET_LOOK = 0.1  # seconds between sums of the queries' memory, in each process
 
 
 class Executors:
     """Helper processes over the store at ``path``, started as needed; up to ``keep`` of them
     wait between queries, the others end (a burst of queries leaves no crowd behind)."""
 
-    def __init__(self, path: Path, keep: int, max_memory: int = 0) -> None:
+    def __init__(self, path: Path, keep: int, max_memory: int = 0, total_memory: int = 0) -> None:
         self.path, self.keep, self.max_memory = path, keep, max_memory  # bytes; 0: no limit
+        self.total_memory = total_memory  # bytes, all queries of all processes; 0: no limit
+        self.running = Running(path / "policykg.queries")
+        self._used = Throttled(self._memory_by_helper, BUDGET_LOOK)
         self._idle: list[_Executor] = []
         self._lock = threading.Lock()
+
+    def memory_used(self) -> int:
+        """The bytes the running queries of every process over the store hold now."""
+        return sum(self._memory_by_helper().values())
+
+    def _memory_by_helper(self) -> dict[int, int]:
+        """Each running query's helper and its size (all of it: a helper started for a burst
+        costs its interpreter too)."""
+        return {
+            record["helper"]: proportional(record["helper"]) or 0
+            for record in self.running.records().values()
+        }
+
+    def _largest_past_budget(self, helper: int) -> bool:
+        """Whether all the queries together are past the budget and ``helper``'s is the
+        largest of them (the one to stop: it frees the most, and is likely the runaway)."""
+        used = self._used.get()
+        if sum(used.values()) <= self.total_memory:
+            return False
+        return max(used, key=lambda pid: (used[pid], pid)) == helper
 
     def serialize(
         self,
@@ -61,6 +99,8 @@ class Executors:
         the caller waits, renices it to what ``niceness`` says of the processor seconds used."""
         executor = self._take()
         before = executor.usage()
+        pid = executor.process.pid
+        record = self.running.add(helper=pid)
         try:
             executor.connection.send(request)
             while True:
@@ -69,7 +109,9 @@ class Executors:
                 if not executor.connection.poll(0.05):
                     now = executor.usage()
                     if self.max_memory and now.memory - before.memory > self.max_memory:
-                        raise _TooBig(executor.process.pid, before.memory, now.memory)
+                        raise _TooBig(pid, before.memory, now.memory)
+                    if self.total_memory and self._largest_past_budget(pid):
+                        raise _ShortOfMemory(pid, now.memory - before.memory)
                     if niceness:
                         executor.renice(niceness(now.cpu_seconds - before.cpu_seconds))
                     continue
@@ -89,13 +131,24 @@ class Executors:
             raise QueryMemoryError(
                 f"the query needed more than {self.max_memory // 2**20} MB and was stopped"
             ) from None
+        except _ShortOfMemory as short:
+            executor.kill()
+            log.warning("query helper %s held %s bytes, the most, past the budget: stopped",
+                        *short.args)  # fmt: skip
+            raise QueryBudgetError(
+                "the server is short of memory for queries (all of them together may take "
+                f"{self.total_memory // 2**20} MB) and this one held the most: it was stopped; "
+                "retry later"
+            ) from None
         except (QuerySyntaxError, StoreError):
-            self._give_back(executor)
+            self._give_back(executor, before)
             raise
         except BaseException:  # the reader is gone, or the helper died: it is not reused
             executor.kill()
             raise
-        self._give_back(executor)
+        finally:
+            self.running.remove(record)
+        self._give_back(executor, before)
 
     def close(self) -> None:
         with self._lock:
@@ -109,9 +162,12 @@ class Executors:
                 return self._idle.pop()
         return _Executor(self.path)
 
-    def _give_back(self, executor: _Executor) -> None:
+    def _give_back(self, executor: _Executor, before: _Usage) -> None:
         if executor.niceness:  # it cannot be made to work at full priority again
             executor.kill()
+            return
+        if executor.usage().memory - before.memory > RETURN_AFTER:
+            executor.kill()  # its allocator would keep what the query took: start afresh
             return
         with self._lock:
             if len(self._idle) < self.keep:
@@ -126,6 +182,10 @@ class _Stopped(Exception):
 
 class _TooBig(Exception):
     """The query's helper grew past the memory allowed."""
+
+
+class _ShortOfMemory(Exception):
+    """All queries together passed the budget, and this one holds the most."""
 
 
 class _Usage(NamedTuple):

@@ -7,6 +7,7 @@ from kg.store import Store, StoreError
 from kg.store.embedded import EmbeddedStore
 from kg.store.proposals import ProposalDesk
 from kg.store.remote import SparqlStore
+from kg.store.running import Running
 
 
 def open_store(settings: Settings) -> Store:
@@ -15,6 +16,7 @@ def open_store(settings: Settings) -> Store:
             settings.store_path,
             idle_helpers=settings.slots,
             query_memory=settings.query_memory * 2**20,
+            total_memory=settings.query_memory_budget,
         )
     if settings.backend != "sparql":
         raise StoreError(f"unknown backend {settings.backend!r}: embedded or sparql")
@@ -34,3 +36,10 @@ def open_desk(settings: Settings, store: Store) -> ProposalDesk:
     """The proposals of the store: beside it on disk, in memory beside an in-memory store."""
     in_memory = isinstance(store, EmbeddedStore) and store.path is None
     return ProposalDesk(None if in_memory else settings.proposals_path)
+
+
+def open_running(settings: Settings, store: Store) -> Running:
+    """The record of running queries the server's processes share (in this process only
+    beside an in-memory store)."""
+    in_memory = isinstance(store, EmbeddedStore) and store.path is None
+    return Running(None if in_memory else settings.running_path)

@@ -112,6 +112,9 @@ class SparqlStore:
     def last_modified(self) -> float:
         return self._state.modified(self._state.directory)
 
+    def query_memory(self) -> tuple[int, int] | None:
+        return None  # the remote server evaluates, under its own limits
+
     def exclusive(self) -> AbstractContextManager[None]:
         return self._state.exclusive()
 

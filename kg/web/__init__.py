@@ -18,7 +18,7 @@ from kg.service.runner import QueryRunner
 from kg.service.search import SearchIndex
 from kg.service.warm import keep_warm
 from kg.store import Store
-from kg.store.factory import open_desk, open_store
+from kg.store.factory import open_desk, open_running, open_store
 from kg.store.proposals import ProposalDesk
 
 if TYPE_CHECKING:
@@ -62,6 +62,8 @@ def create_app(config: AppConfig | None = None) -> Flask:
             max_bytes=config.settings.max_result_bytes,
             slots=config.settings.slots,
             long_after=config.settings.long_query_after,
+            client_long=config.settings.client_long_queries,
+            running=open_running(config.settings, config.store),
         ),
         tokens=Tokens.load(config.settings.tokens, config.settings.tokens_file),
         write_limiter=WriteLimiter(config.settings.write_rate),

@@ -8,17 +8,18 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, has_request_context, render_template, request
+from flask import Flask, Response, g, has_request_context, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from kg.formats import UnknownFormatError
 from kg.rdfio import ParseError
 from kg.service.queries import ForbiddenQueryError
-from kg.service.runner import QueryTimeoutError
+from kg.service.runner import FairShareError, QueryTimeoutError
 from kg.service.write.contributions import AlreadyContributedError, ContributionError
 from kg.service.write.proposals import DecidedError, NotYoursError, ProposalError, ReasonError
 from kg.service.write.updates import UnsupportedUpdateError
 from kg.store import (
+    QueryBudgetError,
     QueryMemoryError,
     QuerySyntaxError,
     StoreConflictError,
@@ -43,7 +44,9 @@ STATUS = [
     (NotYoursError, 403, "Forbidden"),
     (ReasonError, 400, "Reason needed"),
     (QueryTimeoutError, 503, "Query timeout"),
+    (QueryBudgetError, 503, "Short of memory for queries"),
     (QueryMemoryError, 503, "Query too large"),
+    (FairShareError, 429, "Too many long queries"),
     (StoreConflictError, 409, "Conflict"),
     (StoreLockedError, 503, "Store busy"),
     (StoreError, 503, "Store unavailable"),
@@ -93,11 +96,24 @@ def register(app: Flask) -> None:
         )
 
 
+# What the access log and /metrics say of the errors that protect the server from its load.
+REASONS = {
+    QueryTimeoutError: ("query_timeouts", "timeout"),
+    QueryBudgetError: ("queries_stopped_for_memory", "memory budget"),
+    QueryMemoryError: ("queries_stopped_for_memory", "query memory"),
+    FairShareError: ("queries_refused_fair_share", "fair share"),
+}
+RETRY_AFTER = {503: 5, 429: 5}
+
+
 def _handler(status: int, title: str):
     def handle(error: Exception) -> Response:
-        if isinstance(error, QueryTimeoutError):
-            METRICS.count("query_timeouts")
-        headers = {"Retry-After": "5"} if status == 503 else None
+        event, reason = REASONS.get(type(error), (None, None))
+        if event:
+            METRICS.count(event)
+            g.reason = reason
+        retry = getattr(error, "retry_after", RETRY_AFTER.get(status))
+        headers = {"Retry-After": str(retry)} if retry else None
         return problem(status, title, str(error), headers)
 
     return handle

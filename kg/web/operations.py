@@ -2,8 +2,9 @@
 
 The access log has one JSON line per request — method, path, status, duration, and a hash of
 the query (never the query's text, never a token). /metrics speaks Prometheus' text format:
-requests by status, a latency histogram, query timeouts, contributions admitted and refused,
-the store's size.
+requests by status, a latency histogram, query timeouts, queries stopped for memory and
+refused for fair share (each also in the access log, with its reason), the memory queries hold
+and its budget, contributions admitted and refused, the store's size.
 """
 
 from __future__ import annotations
@@ -85,6 +86,7 @@ def _finish(response: Response) -> Response:
                 "status": response.status_code,
                 "ms": round(seconds * 1000, 1),
                 "query": hashlib.sha256(query.encode()).hexdigest()[:16] if query else None,
+                **({"reason": g.reason} if "reason" in g else {}),
             }
         )
     )
@@ -128,11 +130,27 @@ def metrics() -> Response:
             f"kg_request_seconds_sum {METRICS.latency_sum:.6f}",
             f"kg_request_seconds_count {cumulative}",
         ]
-        for event in ("query_timeouts", "contributions_admitted", "contributions_refused"):
+        for event in (
+            "query_timeouts",
+            "queries_stopped_for_memory",
+            "queries_refused_fair_share",
+            "contributions_admitted",
+            "contributions_refused",
+        ):
             lines += [
                 f"# TYPE kg_{event}_total counter",
                 f"kg_{event}_total {METRICS.events[event]}",
             ]
+    held = current().store.query_memory()
+    if held is not None:
+        lines += [
+            "# HELP kg_query_memory_bytes Memory the running queries hold, all processes.",
+            "# TYPE kg_query_memory_bytes gauge",
+            f"kg_query_memory_bytes {held[0]}",
+            "# HELP kg_query_memory_budget_bytes Memory all queries together may take (0: any).",
+            "# TYPE kg_query_memory_budget_bytes gauge",
+            f"kg_query_memory_budget_bytes {held[1]}",
+        ]
     lines += [
         "# HELP kg_store_quads Quads in the store.",
         "# TYPE kg_store_quads gauge",

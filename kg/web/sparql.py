@@ -18,6 +18,7 @@ from kg.service.queries import query_form
 from kg.service.runner import QueryRequest
 from kg.service.write.updates import GateRefusal, gated_update
 from kg.web import current
+from kg.web.clients import client
 from kg.web.negotiation import choose
 from kg.web.writes import authorize_editor, refusal
 
@@ -156,7 +157,8 @@ def _query(operation: Operation) -> Response:
             base_iri=app.settings.base,
             default_graphs=operation.default_graphs,
             named_graphs=operation.named_graphs,
-        )
+        ),
+        client=client(),
     )
     headers = {"Vary": "Accept"}
     return Response(chunks, content_type=_with_charset(media_type), headers=headers)
