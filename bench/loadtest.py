@@ -1,6 +1,7 @@
 """A bounded load test on loopback: 32 clients for 80 s on the 1 M-triple synthetic graph.
 
     python bench/loadtest.py [--agencies 20000] [--seconds 80] [--timeout 30] [--runaways-at 20]
+                             [--runaways 10] [--clients-of-runaways 1] [--budget MB] [--before]
 
 Needs wrk (Debian: apt-get install wrk) and, for the peer, the `oxigraph` command
 (pip install oxigraph). Against `kg serve` (2 workers of 32 threads), after --warmup s of the
@@ -9,12 +10,18 @@ same traffic (not counted), at the same time:
 - 8 clients fetch agency pages as HTML (wrk, no pause);
 - 6 clients run the named queries in turn, pausing --named-pause s after each answer;
 - 2 clients contribute a new statement each (through the gate), --contribution-pause s apart;
-- --runaways-at s in, 10 runaway queries are fired at once: each must be cut at the timeout
-  with a 503 while the rest of the traffic is served. 80 s, so that the runaways (the default
-  30 s timeout) end before the last 20 s: the memory then, against the first 20 s, shows
-  whether anything stayed behind.
+- --runaways-at s in, --runaways runaway queries are fired at once, from
+  --clients-of-runaways clients (addresses given by X-Forwarded-For, the server trusting
+  127.0.0.1 as its proxy): each must end with a status — cut at the timeout or past the memory
+  budget (503), or refused past its client's share of long queries (429) — while the rest of
+  the traffic is served. 80 s, so that the runaways (the default 30 s timeout) end before the
+  last 20 s: the memory then, against the first 20 s, shows whether anything stayed behind.
+  --budget sets KG_QUERY_MEMORY_TOTAL (MB; the server's default otherwise); --before runs the
+  server without a budget or fair shares, as before they were (KG_QUERY_MEMORY_TOTAL=0,
+  KG_CLIENT_LONG_QUERIES=0): mind the machine's memory with many runaways.
 It prints each kind's p50/p99 latency and errors, the runaway queries' fate, and the server's
-memory: in the first and the last 20 s, and every 5 s as a bar chart. The lookups are then run
+memory: in the first and the last 20 s, its peak beside the budget, and every 5 s as a bar
+chart. The lookups are then run
 alone against `oxigraph serve-read-only` on the same data, for a peer's latency at the same
 concurrency.
 The server's log is kept in bench/out/loadtest-server.log.
@@ -35,6 +42,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -188,10 +196,14 @@ def paced_figures(clients: list[PacedClient]) -> dict[str, float]:
     }
 
 
-def runaway(url: str, results: list, index: int) -> None:
+def runaway(url: str, results: list, index: int, clients: int) -> None:
     started = time.perf_counter()
+    request = urllib.request.Request(
+        sparql_path(f"{url}/sparql", RUNAWAY),
+        headers={"X-Forwarded-For": f"198.51.100.{index % clients + 1}"},
+    )
     try:
-        with urllib.request.urlopen(sparql_path(f"{url}/sparql", RUNAWAY), timeout=120) as got:
+        with urllib.request.urlopen(request, timeout=180) as got:
             status = got.status
     except urllib.error.HTTPError as error:
         status = error.code
@@ -233,6 +245,14 @@ def main() -> None:
     parser.add_argument(
         "--contribution-pause", type=float, default=1.0, help="seconds between contributions"
     )
+    parser.add_argument("--runaways", type=int, default=10, help="runaway queries fired at once")
+    parser.add_argument(
+        "--clients-of-runaways", type=int, default=1, help="clients the runaways come from"
+    )
+    parser.add_argument("--budget", type=int, help="KG_QUERY_MEMORY_TOTAL, in MB")
+    parser.add_argument(
+        "--before", action="store_true", help="no memory budget, no fair shares (as before)"
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed: apt-get install wrk")
@@ -245,6 +265,9 @@ def main() -> None:
         "KG_TOKENS": f"load-a:{TOKEN}",
         "KG_QUERY_TIMEOUT": str(args.timeout),
         "KG_WRITE_RATE": "0",
+        "KG_TRUSTED_PROXIES": "127.0.0.1",
+        **({"KG_QUERY_MEMORY_TOTAL": str(args.budget)} if args.budget is not None else {}),
+        **({"KG_QUERY_MEMORY_TOTAL": "0", "KG_CLIENT_LONG_QUERIES": "0"} if args.before else {}),
     }
     log = Path(__file__).parent / "out" / "loadtest-server.log"
     server = Server(
@@ -262,19 +285,30 @@ def main() -> None:
         ).start()
         loads, paced = start_traffic(root, args, args.seconds, scratch, "")
         time.sleep(args.runaways_at)
-        runaways: list = [None] * 10
-        fired = [threading.Thread(target=runaway, args=(root, runaways, i)) for i in range(10)]
+        runaways: list = [None] * args.runaways
+        fired = [
+            threading.Thread(target=runaway, args=(root, runaways, i, args.clients_of_runaways))
+            for i in range(args.runaways)
+        ]
         for thread in fired:
             thread.start()
         figures = finish(loads, paced)
         for thread in fired:
-            thread.join(120)
+            thread.join(180)
         stopping.set()
+        budget = budget_of(root)
     finally:
         server.stop()
     peer = peer_lookups(data, scratch, min(args.seconds, 20))
     shutil.rmtree(scratch, ignore_errors=True)
-    report(args, figures, runaways, samples, started, peer)
+    report(args, figures, runaways, samples, started, peer, budget)
+
+
+def budget_of(root: str) -> float | None:
+    """The server's memory budget for queries, in MB, from /metrics (None: no budget)."""
+    with urllib.request.urlopen(f"{root}/metrics", timeout=30) as answer:
+        found = re.search(rb"^kg_query_memory_budget_bytes (\d+)", answer.read(), re.MULTILINE)
+    return int(found.group(1)) / 2**20 if found and int(found.group(1)) else None
 
 
 def start_traffic(root: str, args, seconds: int, scratch: Path, prefix: str) -> tuple[dict, dict]:
@@ -346,7 +380,7 @@ def peer_lookups(data: Path, scratch: Path, seconds: int) -> dict[str, float] | 
         server.stop()
 
 
-def report(args, figures, runaways, samples, started, peer) -> None:
+def report(args, figures, runaways, samples, started, peer, budget) -> None:
     if peer:
         figures = {**figures, "oxigraph: SPARQL lookups alone (16 clients)": peer}
     columns = ["requests", "p50 ms", "p99 ms", "non-2xx", "socket errors"]
@@ -368,11 +402,12 @@ def report(args, figures, runaways, samples, started, peer) -> None:
             f"p50 {ours['p50 ms'] / peer['p50 ms']:.2f}x, "
             f"p99 {ours['p99 ms'] / peer['p99 ms']:.2f}x"
         )
-    cut = [r for r in runaways if r and r[0] == 503]
+    fates = Counter(r[0] if r else "none" for r in runaways)
     slowest = max((r[1] for r in runaways if r), default=0.0)
+    said = ", ".join(f"{n} {status or 'dropped'}" for status, n in sorted(fates.items(), key=str))
     print(
-        f"\nRunaway queries: {len(cut)} of 10 cut with 503 (timeout {args.timeout:g} s; "
-        f"slowest answer {slowest:.1f} s)"
+        f"\nRunaway queries: {args.runaways} from {args.clients_of_runaways} client(s): {said} "
+        f"(timeout {args.timeout:g} s; slowest answer {slowest:.1f} s)"
     )
     seconds = [(at - started, mb) for at, mb in samples if at - started <= args.seconds]
     first = [mb for at, mb in seconds if at <= 20]
@@ -381,7 +416,9 @@ def report(args, figures, runaways, samples, started, peer) -> None:
         print(
             f"Server memory (all processes): first 20 s median {statistics.median(first):,.0f} MB, "
             f"last 20 s median {statistics.median(last):,.0f} MB, "
-            f"peak {max(mb for _at, mb in seconds):,.0f} MB\n"
+            f"peak {max(mb for _at, mb in seconds):,.0f} MB; budget for queries "
+            f"{f'{budget:,.0f} MB' if budget else 'none'} (idle server: the first sample, "
+            f"{seconds[0][1]:,.0f} MB)\n"
         )
         memory_chart(seconds, args.runaways_at)
 
@@ -393,7 +430,7 @@ def memory_chart(seconds: list[tuple[float, float]], runaways_at: float) -> None
         window = [mb for at, mb in seconds if start <= at < start + 5]
         if window:
             mb = statistics.median(window)
-            mark = "  <- 10 runaways fired" if start <= runaways_at < start + 5 else ""
+            mark = "  <- runaways fired" if start <= runaways_at < start + 5 else ""
             print(f"{start:3d}-{start + 5:<3d} s {mb:6,.0f} MB {'#' * round(40 * mb / peak)}{mark}")
 
 
