@@ -176,8 +176,10 @@ def named_queries(url: str, first: int) -> Callable[[int], urllib.request.Reques
 
     def request_for(n: int) -> urllib.request.Request:
         path = sparql_path("/sparql", texts[(first + n) % len(texts)])
+        # each its own client (through the trusted proxy): one reader's named queries
+        forwarded = {"X-Forwarded-For": f"192.0.2.{first + 1}"}
         return urllib.request.Request(
-            url + path, headers={"Accept": "application/sparql-results+json"}
+            url + path, headers={"Accept": "application/sparql-results+json", **forwarded}
         )
 
     return request_for

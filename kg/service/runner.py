@@ -163,11 +163,19 @@ class QueryRunner:
         return _Share(client, self.running.add(client=client, started=time.time()))
 
     def _check_share(self, client: str, own: str | None) -> None:
+        """FairShareError if the client already runs its share of long queries: all of its
+        long ones for a new query; for one turning long (``own``), those that started before
+        it (the oldest keep their places)."""
+        records = self.running.records()
         long_since = time.time() - self.long_after
+        if own is not None and own in records:
+            long_since = min(long_since, records[own]["started"])
         long = [
             key
-            for key, record in self.running.records().items()
-            if record.get("client") == client and record["started"] <= long_since and key != own
+            for key, record in records.items()
+            if record.get("client") == client
+            and key != own
+            and (record["started"], key) <= (long_since, own or "~")
         ]
         if len(long) >= self.client_long:
             raise FairShareError(

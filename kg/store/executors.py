@@ -9,15 +9,15 @@ do not survive a fork.
 
 A query whose helper grows by more than ``max_memory`` bytes is stopped the same way
 (QueryMemoryError): memory, unlike time, cannot be waited out. So is the query that uses the
-most when all the queries of the store's processes together (the size of the helpers
-evaluating them, as kg.store.running records which they are) pass ``total_memory``
-(QueryBudgetError): the largest goes, the others go on. A helper that grew by more than RETURN_AFTER in a query is
+most when all the queries of the store's processes together (the size of the helpers evaluating
+them, as kg.store.running records which they are) pass ``total_memory`` (QueryBudgetError): the
+largest goes, the others go on. A helper that grew by more than RETURN_AFTER in a query is
 ended after it rather than kept, so that a burst's memory returns to the system.
 
 While a query evaluates, its caller may ask it to yield the processor, as a function of the
-processor time it has used (a long query, so that short ones go first): its process is
-reniced. No process may raise its priority back without privileges, so a reniced helper is not
-reused but ended with its query.
+processor time it has used (a long query, so that short ones go first): its process is reniced.
+No process may raise its priority back without privileges, so a reniced helper is not reused
+but ended with its query.
 """
 
 from __future__ import annotations

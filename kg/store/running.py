@@ -1,7 +1,8 @@
-"""Queries running now, as every process over one store sees them: a small file per query in
-a directory beside the store, saying what the process that wrote it wants others to know (its
-client and start, for fair shares; the helper process evaluating it, for the memory budget). A process that ends without removing its files leaves them stale: a
-record whose owner process is gone is dropped by the next reader.
+"""Queries running now, as every process over one store sees them: a small file per query in a
+directory beside the store, saying what the process that wrote it wants others to know (its
+client and start, for fair shares; the helper process evaluating it, for the memory budget). A
+process that ends without removing its files leaves them stale: a record whose owner process is
+gone is dropped by the next reader.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import NS, TOKEN, start_server
+from tests.conftest import CONTRIBUTOR_TOKEN, NS, TOKEN, start_server
 
 
 @pytest.fixture(scope="module")
@@ -44,3 +44,9 @@ def test_a_wrong_token_is_shown_next_to_the_token(live, page):
     fill(page, live, words="Any words at all.", date="2025-01-20", token="wrong")
     page.wait_for_selector(".field-error[data-for=token]:not([hidden])")
     assert "not accepted" in page.inner_text(".field-error[data-for=token]")
+
+
+def test_a_contributors_statement_becomes_a_proposal(live, page):
+    fill(page, live, words="Proposed from the form.", date="2025-01-20", token=CONTRIBUTOR_TOKEN)
+    page.wait_for_selector("#outcome:has-text('Proposed')")
+    assert "wait for an editor" in page.inner_text("#outcome")
