@@ -156,11 +156,16 @@ class QueryRunner:
 
     def _admit(self, client: str | None) -> _Share | None:
         """The client's place among the running queries; FairShareError if it already runs
-        as many long queries as it may."""
+        as many long queries as it may. A query is recorded (for the other processes to see)
+        only once it turns long: a short one costs a look at the record, no write."""
         if client is None or not self.client_long:
             return None
         self._check_share(client, None)
-        return _Share(client, self.running.add(client=client, started=time.time()))
+        return _Share(client, time.time())
+
+    def _turned_long(self, share: _Share) -> None:
+        share.key = self.running.add(client=share.client, started=share.started)
+        self._check_share(share.client, share.key)
 
     def _check_share(self, client: str, own: str | None) -> None:
         """FairShareError if the client already runs its share of long queries: all of its
@@ -184,7 +189,7 @@ class QueryRunner:
             )
 
     def _leave(self, share: _Share | None) -> None:
-        if share is not None:
+        if share is not None and share.key is not None:
             self.running.remove(share.key)
 
     def _stream(
@@ -231,9 +236,9 @@ class QueryRunner:
                 if deadline is not None and time.monotonic() >= deadline:
                     raise self._stop(job) from None
                 job.slot.release()  # a long query: its slot goes to the queries waiting
-                if share is not None:
+                if share is not None and share.key is None:
                     try:
-                        self._check_share(share.client, share.key)
+                        self._turned_long(share)
                     except FairShareError:
                         job.cancel.set()
                         raise
@@ -261,12 +266,13 @@ class QueryRunner:
                 self._cache.popitem(last=False)
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Share:
-    """A query's record among those running, under its client's name."""
+    """A query under its client's name, and its record among those running once long."""
 
     client: str
-    key: str
+    started: float
+    key: str | None = None
 
 
 class _Slot:

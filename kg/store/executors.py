@@ -100,13 +100,14 @@ class Executors:
         executor = self._take()
         before = executor.usage()
         pid = executor.process.pid
-        record = self.running.add(helper=pid)
+        record = None  # recorded once it outlasts a poll: a point lookup writes nothing
         try:
             executor.connection.send(request)
             while True:
                 if cancel.is_set():
                     raise _Stopped
                 if not executor.connection.poll(0.05):
+                    record = record or self.running.add(helper=pid)
                     now = executor.usage()
                     if self.max_memory and now.memory - before.memory > self.max_memory:
                         raise _TooBig(pid, before.memory, now.memory)
@@ -147,7 +148,8 @@ class Executors:
             executor.kill()
             raise
         finally:
-            self.running.remove(record)
+            if record:
+                self.running.remove(record)
         self._give_back(executor, before)
 
     def close(self) -> None:
