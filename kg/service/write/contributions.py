@@ -27,7 +27,7 @@ from kg.service.describe import to_rdflib
 from kg.service.queries import select_rows
 from kg.service.serialize import jsonld_context
 from kg.service.validation import ValidationReport
-from kg.service.write.gate import Triple, validate_change
+from kg.service.write.gate import Triple, subclasses, validate_change
 from kg.store import Store, StoreConflictError
 
 PROV = Namespace("http://www.w3.org/ns/prov#")
@@ -316,10 +316,7 @@ def _recorded(store: Store, ns: Namespaces, graph: str) -> bool:
 
 def _source(store: Store, ns: Namespaces, triples: list[Triple], given: str | None) -> str:
     """The contribution's source: the one named, else the one the contribution describes."""
-    source_types = {
-        row["c"]
-        for row in select_rows(store, ns, "SELECT ?c WHERE { ?c rdfs:subClassOf* pkg:Source }")
-    }
+    source_types = subclasses(store, ns, ns.pkg + "Source")
     if given:
         if not is_iri(given):
             raise ContributionError(f"source must be an absolute IRI: {given!r}")

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from rdflib import RDF, BNode, Dataset, Graph, Literal, URIRef
+from rdflib import RDF, RDFS, BNode, Dataset, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from kg.namespaces import Namespaces
@@ -118,6 +118,22 @@ def _vocabulary(store: Store, ns: Namespaces) -> list[Triple]:
             (to_rdflib(r["s"]), to_rdflib(r["p"]), to_rdflib(r["o"])) for r in store.query(query)
         ]
     return _vocabularies[key]
+
+
+def subclasses(store: Store, ns: Namespaces, root: str) -> set[str]:
+    """``root`` and every class below it in the ontology (from the vocabulary the gate keeps
+    per generation: no query of its own)."""
+    below: dict[str, set[str]] = {}
+    for s, p, o in _vocabulary(store, ns):
+        if p == RDFS.subClassOf:
+            below.setdefault(str(o), set()).add(str(s))
+    found, frontier = {root}, [root]
+    while frontier:
+        for child in below.get(frontier.pop(), ()):
+            if child not in found:
+                found.add(child)
+                frontier.append(child)
+    return found
 
 
 def _is_vocabulary(node: Node, ns: Namespaces) -> bool:
