@@ -14,7 +14,8 @@ from kg.service.search import SearchIndex
 from kg.store import Store, StoreError
 
 log = logging.getLogger("kg.warm")
-POLL = 2.0  # seconds between looks at the store's generation
+POLL = 1.0  # seconds between looks at the store's generation
+QUIET = 10.0  # seconds a generation must last before it is warmed: not under a stream of writes
 
 
 def warm(store: Store, ns: Namespaces, search: SearchIndex) -> None:
@@ -26,14 +27,17 @@ def warm(store: Store, ns: Namespaces, search: SearchIndex) -> None:
 
 
 def keep_warm(store: Store, ns: Namespaces, search: SearchIndex) -> threading.Thread:
-    """A daemon thread that warms each new generation soon after the store moves to it (a
-    reader who comes first computes it themselves, as without warming)."""
+    """A daemon thread that warms each generation once it has lasted QUIET seconds (a reader
+    who comes first computes it themselves, as without warming; under a stream of writes,
+    nothing is warmed ahead, or the warming would rebuild for every write)."""
 
     def run() -> None:
-        warmed = None
+        warmed, seen, since = None, None, time.monotonic()
         while True:
             generation = store.generation
-            if generation != warmed:
+            if generation != seen:
+                seen, since = generation, time.monotonic()
+            if generation != warmed and (warmed is None or time.monotonic() - since >= QUIET):
                 try:
                     warm(store, ns, search)
                     warmed = generation
