@@ -3,25 +3,27 @@
 Each query runs in a helper thread that serializes its results into a bounded channel; the
 caller reads the channel under the deadline. When the deadline passes, the caller gets
 ``QueryTimeoutError`` and the helper is told to stop: the embedded store evaluates in a helper
-process, which it kills (pyoxigraph cannot cancel a query), a remote leaves it to its server.
-A query still evaluating in this process after that is a *runaway*, and the runner calls
+process, which it kills (pyoxigraph cannot cancel a query), a remote leaves it to its server. A
+query still evaluating in this process after that is a *runaway*, and the runner calls
 ``on_runaway`` — the server restarts the worker gracefully, which is what ends it.
 
 At most ``slots`` queries evaluate at once (KG_QUERY_SLOTS: one per core by default), as in
 Fuseki's or GraphDB's query pools: the others wait for a slot, and a query's time limit counts
 from its slot, so under load a query is stopped for its own cost, not for the queue before it.
 A query still evaluating ``long_after`` seconds into its slot (KG_LONG_QUERY_AFTER) is *long*:
-it gives its slot to the queries waiting; and once it has used more than ``long_after``
-seconds of processor, its priority falls with each further processor-second — as an operating
-system's feedback queues favour short jobs — so a few runaways cannot hold every slot, nor every
+it gives its slot to the queries waiting; and once it has used more than ``long_after`` seconds
+of processor, its priority falls with each further processor-second — as an operating system's
+feedback queues favour short jobs — so a few runaways cannot hold every slot, nor every
 processor, until they are stopped, while a query slow only for want of the processor keeps its
 priority.
 
-Fair shares: one client (an address, or a token's holder) may run at most ``client_long``
-long queries at once, across all the server's processes (kg.store.running records who runs
-what). A new query of a client already running that many is refused (FairShareError: a 429
-with Retry-After); so is a query that turns long while its client already has that many long
-ones — so that one client's burst cannot take every slot, or the memory, from the others.
+Fair shares: one client (an address, or a token's holder) may run at most ``client_long`` long
+queries at once, across all the server's processes (kg.store.running records who runs what). A
+query is long once it has used ``long_after`` seconds of processor (where the store tells: the
+embedded store), else once it has held its slot that long (a remote). A new query of a client
+already running that many is refused (FairShareError: a 429 with Retry-After); so is a query
+that turns long while its client already has that many long ones — so that one client's burst
+cannot take every slot, or the memory, from the others.
 
 A result cut once its first bytes are sent — past its deadline or past ``max_bytes`` — ends
 with ``ResultCutError``: the server then drops the connection without ending the chunked body,
@@ -35,7 +37,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import BinaryIO
 
 import pyoxigraph as ox
@@ -43,10 +45,11 @@ import pyoxigraph as ox
 from kg.rdfio import ChunkWriter
 from kg.service.queries import check_allowed
 from kg.store import Store
-from kg.store.running import Running
+from kg.store.running import Running, Throttled
 
 CACHEABLE_BYTES = 256 * 1024
 FAIR_SHARE_RETRY = 5  # seconds a client over its share is told to wait
+SHARE_LOOK = 0.25  # seconds between looks at the running queries, in each process
 _DONE = object()
 
 
@@ -101,6 +104,7 @@ class QueryRunner:
         self.store, self.timeout, self.allowed_services = store, timeout, allowed_services
         self.client_long = client_long  # long queries one client may run at once; 0: any
         self.running = running or Running(None)
+        self._records = Throttled(self.running.records, SHARE_LOOK)
         self._slots = threading.Semaphore(slots)
         self.long_after = long_after  # seconds a query holds its slot; 0: to its end
         self.max_bytes = max_bytes  # of one query's results; 0: no limit
@@ -129,7 +133,8 @@ class QueryRunner:
         try:
             cancel = threading.Event()
             slot = _Slot(self._slots, self.long_after)
-            job = _start(_query_writer(self.store, request, cancel, self._niceness), slot, cancel)
+            pace = self._pace(share)
+            job = _start(_query_writer(self.store, request, cancel, pace), slot, cancel)
             deadline = slot.started + self.timeout if self.timeout else None
             head: list[bytes] = []
             size = 0
@@ -164,28 +169,51 @@ class QueryRunner:
         return _Share(client, time.time())
 
     def _turned_long(self, share: _Share) -> None:
-        share.key = self.running.add(client=share.client, started=share.started)
-        self._check_share(share.client, share.key)
+        with share.lock:
+            if share.key is None:
+                share.key = self.running.add(client=share.client, started=share.started)
+        self._check_share(share.client, share)
 
-    def _check_share(self, client: str, own: str | None) -> None:
-        """FairShareError if the client already runs its share of long queries: all of its
-        long ones for a new query; for one turning long (``own``), those that started before
-        it (the oldest keep their places)."""
-        records = self.running.records()
-        long_since = time.time() - self.long_after
-        if own is not None and own in records:
-            long_since = min(long_since, records[own]["started"])
-        long = [
-            key
-            for key, record in records.items()
+    def _pace(self, share: _Share | None) -> Callable[[float], int]:
+        """The query's niceness as its processor time grows; where the store tells that time
+        (the embedded store's helpers), it is also what makes a query long for fair shares:
+        a lookup that waits for a busy processor is not long, a query that works is."""
+
+        def niceness(cpu_seconds: float) -> int:
+            if share is not None:
+                share.paced = True
+                if cpu_seconds >= self.long_after:
+                    self._turned_long(share)  # FairShareError past the client's share
+            return self._niceness(cpu_seconds)
+
+        return niceness
+
+    def _check_share(self, client: str, own: _Share | None) -> None:
+        """FairShareError if the client already runs its share of long queries: for a new
+        query, that many; for a long one (``own``), unless it is among the oldest that many
+        (checked again as it goes on, so that an older query turning long later takes its
+        place: the oldest keep theirs, in whichever process they run)."""
+        long = sorted(
+            (record["started"], key)
+            for key, record in self._records.get().items()
             if record.get("client") == client
-            and key != own
-            and (record["started"], key) <= (long_since, own or "~")
-        ]
-        if len(long) >= self.client_long:
+        )
+        if own is None:
+            if len(long) >= self.client_long:
+                raise FairShareError(
+                    f"this client already runs {len(long)} long queries, as many as one "
+                    f"client may at once (KG_CLIENT_LONG_QUERIES={self.client_long}): retry "
+                    "after they end"
+                )
+            return
+        mine = (own.started, own.key)
+        if mine not in long:  # its record is newer than the last look
+            long = sorted([*long, mine])
+        if mine not in long[: self.client_long]:
             raise FairShareError(
-                f"this client already runs {len(long)} long queries, as many as one client "
-                f"may at once (KG_CLIENT_LONG_QUERIES={self.client_long}): retry after they end"
+                f"this client runs {len(long)} long queries, more than one client may at once "
+                f"(KG_CLIENT_LONG_QUERIES={self.client_long}): the newest are stopped; retry "
+                "after the others end"
             )
 
     def _leave(self, share: _Share | None) -> None:
@@ -205,7 +233,7 @@ class QueryRunner:
                         f"the results passed the limit of {max_bytes} bytes and were cut"
                     )
                 yield item
-        except QueryTimeoutError as error:
+        except (QueryTimeoutError, FairShareError) as error:  # too late for a status of its own
             raise ResultCutError(str(error)) from None
         finally:
             job.cancel.set()
@@ -236,7 +264,7 @@ class QueryRunner:
                 if deadline is not None and time.monotonic() >= deadline:
                     raise self._stop(job) from None
                 job.slot.release()  # a long query: its slot goes to the queries waiting
-                if share is not None and share.key is None:
+                if share is not None and not share.paced:  # a store that tells no time
                     try:
                         self._turned_long(share)
                     except FairShareError:
@@ -273,6 +301,8 @@ class _Share:
     client: str
     started: float
     key: str | None = None
+    paced: bool = False  # its store reports the processor time it uses
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 class _Slot:
