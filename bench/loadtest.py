@@ -175,12 +175,15 @@ def named_queries(url: str, first: int) -> Callable[[int], urllib.request.Reques
     texts = [named_query(name).text(Namespaces()) for name in NAMED]
 
     def request_for(n: int) -> urllib.request.Request:
-        path = sparql_path("/sparql", texts[(first + n) % len(texts)])
-        # each its own client (through the trusted proxy): one reader's named queries
-        forwarded = {"X-Forwarded-For": f"192.0.2.{first + 1}"}
-        return urllib.request.Request(
-            url + path, headers={"Accept": "application/sparql-results+json", **forwarded}
-        )
+        # by POST, as SPARQL clients send a long query; each reader a client of its own
+        # (through the trusted proxy)
+        body = urllib.parse.urlencode({"query": texts[(first + n) % len(texts)]}).encode()
+        headers = {
+            "Accept": "application/sparql-results+json",
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Forwarded-For": f"192.0.2.{first + 1}",
+        }
+        return urllib.request.Request(f"{url}/sparql", data=body, headers=headers)
 
     return request_for
 

@@ -85,7 +85,7 @@ class Store(Protocol):
         the evaluation may be stopped and the call return early. ``niceness`` tells, from the
         processor seconds the evaluation has used, how far it should now yield the processor
         (0 to 19, as `nice`): a store that evaluates in a process of its own lowers that
-        process's priority."""
+        process's priority; such a store calls it from the start, with 0."""
         ...
 
     def query_memory(self) -> tuple[int, int] | None:

@@ -97,6 +97,8 @@ class Executors:
         """Writes what a helper writes for ``request`` (query, format, dataset, generation);
         kills the helper if ``cancel`` is set first, or if ``output`` refuses a chunk; while
         the caller waits, renices it to what ``niceness`` says of the processor seconds used."""
+        if niceness:  # at once: the caller learns that this store tells the processor time
+            niceness(0.0)
         executor = self._take()
         before = executor.usage()
         pid = executor.process.pid

@@ -63,6 +63,8 @@ class Server(BaseApplication):
             ),
             "timeout": max(60, int(settings.query_timeout) * 2),
             "keepalive": 5,
+            # a SPARQL query sent by GET is in the request line: allow the most gunicorn does
+            "limit_request_line": 8190,
             "accesslog": None,
             "errorlog": "-",
             "loglevel": "warning",
