@@ -80,12 +80,18 @@ class Executors:
         }
 
     def _largest_past_budget(self, helper: int) -> bool:
-        """Whether all the queries together are past the budget and ``helper``'s is the
-        largest of them (the one to stop: it frees the most, and is likely the runaway)."""
+        """Whether all the queries together are past the budget and ``helper``'s is among
+        the largest that must go for the rest to fit (they free the most, and are likely the
+        runaways; many growing at once are stopped at once)."""
         used = self._used.get()
-        if sum(used.values()) <= self.total_memory:
-            return False
-        return max(used, key=lambda pid: (used[pid], pid)) == helper
+        excess = sum(used.values()) - self.total_memory
+        for pid in sorted(used, key=lambda pid: (used[pid], pid), reverse=True):
+            if excess <= 0:
+                return False
+            if pid == helper:
+                return True
+            excess -= used[pid]
+        return False
 
     def serialize(
         self,
@@ -99,6 +105,12 @@ class Executors:
         the caller waits, renices it to what ``niceness`` says of the processor seconds used."""
         if niceness:  # at once: the caller learns that this store tells the processor time
             niceness(0.0)
+        if self.total_memory and sum(self._used.get().values()) >= self.total_memory:
+            # no helper more while the queries already hold the whole budget
+            raise QueryBudgetError(
+                "the server is short of memory for queries (all of them together may take "
+                f"{self.total_memory // 2**20} MB, and the running ones hold it): retry later"
+            )
         executor = self._take()
         before = executor.usage()
         pid = executor.process.pid
