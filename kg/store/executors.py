@@ -53,6 +53,7 @@ _PAGE = os.sysconf("SC_PAGE_SIZE")
 _ATTEMPTS = 3  # evaluations of one query, over fresh snapshots, while writes remove files
 RETURN_AFTER = 128 * 2**20  # a helper that grew by more in a query is ended, not kept
 BUDGET_LOOK = 0.1  # seconds between sums of the queries' memory, in each process
+ADMISSION_WAIT = 10.0  # seconds a new query waits for the budget to free before a 503
 
 
 class Executors:
@@ -78,6 +79,19 @@ class Executors:
             record["helper"]: proportional(record["helper"]) or 0
             for record in self.running.records().values()
         }
+
+    def _wait_for_memory(self, cancel: threading.Event) -> None:
+        """No helper more while the running queries hold the whole budget: wait a little
+        for the largest to be stopped (a lookup is delayed, not refused), then 503."""
+        deadline = time.monotonic() + ADMISSION_WAIT
+        while self.total_memory and sum(self._used.get().values()) >= self.total_memory:
+            if time.monotonic() >= deadline or cancel.is_set():
+                raise QueryBudgetError(
+                    "the server is short of memory for queries (all of them together may "
+                    f"take {self.total_memory // 2**20} MB, and the running ones hold it): "
+                    "retry later"
+                )
+            time.sleep(BUDGET_LOOK)
 
     def _largest_past_budget(self, helper: int) -> bool:
         """Whether all the queries together are past the budget and ``helper``'s is among
@@ -105,12 +119,7 @@ class Executors:
         the caller waits, renices it to what ``niceness`` says of the processor seconds used."""
         if niceness:  # at once: the caller learns that this store tells the processor time
             niceness(0.0)
-        if self.total_memory and sum(self._used.get().values()) >= self.total_memory:
-            # no helper more while the queries already hold the whole budget
-            raise QueryBudgetError(
-                "the server is short of memory for queries (all of them together may take "
-                f"{self.total_memory // 2**20} MB, and the running ones hold it): retry later"
-            )
+        self._wait_for_memory(cancel)
         executor = self._take()
         before = executor.usage()
         pid = executor.process.pid
