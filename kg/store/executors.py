@@ -69,8 +69,9 @@ class Executors:
         self._lock = threading.Lock()
 
     def memory_used(self) -> int:
-        """The bytes the running queries of every process over the store hold now."""
-        return sum(self._memory_by_helper().values())
+        """The bytes the running queries of every process over the store hold (as last
+        summed, at most BUDGET_LOOK ago)."""
+        return sum(self._used.get().values())
 
     def _memory_by_helper(self) -> dict[int, int]:
         """Each running query's helper and its size (all of it: a helper started for a burst
@@ -84,7 +85,7 @@ class Executors:
         """No helper more while the running queries hold the whole budget: wait a little
         for the largest to be stopped (a lookup is delayed, not refused), then 503."""
         deadline = time.monotonic() + ADMISSION_WAIT
-        while self.total_memory and sum(self._used.get().values()) >= self.total_memory:
+        while self.total_memory and self.memory_used() >= self.total_memory:
             if time.monotonic() >= deadline or cancel.is_set():
                 raise QueryBudgetError(
                     "the server is short of memory for queries (all of them together may "

@@ -34,12 +34,14 @@ def open_store(settings: Settings) -> Store:
 
 def open_desk(settings: Settings, store: Store) -> ProposalDesk:
     """The proposals of the store: beside it on disk, in memory beside an in-memory store."""
-    in_memory = isinstance(store, EmbeddedStore) and store.path is None
-    return ProposalDesk(None if in_memory else settings.proposals_path)
+    return ProposalDesk(None if _in_memory(store) else settings.proposals_path)
 
 
 def open_running(settings: Settings, store: Store) -> Running:
     """The record of running queries the server's processes share (in this process only
     beside an in-memory store)."""
-    in_memory = isinstance(store, EmbeddedStore) and store.path is None
-    return Running(None if in_memory else settings.running_path)
+    return Running(None if _in_memory(store) else settings.running_path)
+
+
+def _in_memory(store: Store) -> bool:
+    return isinstance(store, EmbeddedStore) and store.path is None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, render_template, request
-from werkzeug.exceptions import BadRequest, Conflict, Gone, NotFound
+from werkzeug.exceptions import Conflict, Gone, NotFound
 
 from kg.service.write.contributions import (
     AlreadyContributedError,
@@ -21,7 +21,14 @@ from kg.store import StoreConflictError
 from kg.web import current
 from kg.web.negotiation import choose
 from kg.web.proposals import proposed
-from kg.web.writes import authorize, authorize_editor, json_response, read_triples, refusal
+from kg.web.writes import (
+    authorize,
+    authorize_editor,
+    json_response,
+    page_number,
+    read_triples,
+    refusal,
+)
 
 blueprint = Blueprint("assertions", __name__)
 
@@ -63,10 +70,7 @@ def create() -> Response:
 @blueprint.get("/assertions")
 def index() -> Response | str:
     app = current()
-    try:
-        page = max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        raise BadRequest("page must be a number") from None
+    page = page_number()
     listing = contributions(app.store, app.settings.namespaces, page)
     if choose(["application/json", "text/html"]) == "text/html":
         return render_template("assertions.html", listing=listing)

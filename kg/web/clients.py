@@ -10,12 +10,11 @@ from functools import cache
 from flask import request
 
 from kg.web import current
+from kg.web.writes import bearer
 
 
 def client() -> str:
-    tokens = current().tokens
-    scheme, _, token = (request.headers.get("Authorization") or "").partition(" ")
-    holder = tokens.identify(token.strip()) if scheme.lower() == "bearer" and token else None
+    holder = bearer()
     if holder is not None:
         return f"token:{holder.name}"
     return f"address:{address()}"

@@ -20,7 +20,14 @@ from kg.store import StoreConflictError
 from kg.web import current
 from kg.web.auth import Identity
 from kg.web.negotiation import choose
-from kg.web.writes import authorize, authorize_editor, identity, json_response, refusal
+from kg.web.writes import (
+    authorize,
+    authorize_editor,
+    identity,
+    json_response,
+    page_number,
+    refusal,
+)
 
 blueprint = Blueprint("proposals", __name__)
 RAW_TYPES = ("application/n-triples", "text/turtle")
@@ -49,10 +56,7 @@ def index() -> Response | str:
     for the queue), ``status=pending`` for those waiting."""
     reader = identity()
     app = current()
-    try:
-        page = max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        raise BadRequest("page must be a number") from None
+    page = page_number()
     status, order = request.args.get("status"), request.args.get("order", "newest")
     if status not in (None, "pending"):
         raise BadRequest(f"unknown status {status!r}: status=pending, or leave it out")

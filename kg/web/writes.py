@@ -1,4 +1,5 @@
-"""What every write path shares: the bearer token, reading an RDF body, the 422 report."""
+"""What the write paths share: the bearer token, reading an RDF body, the 422 report, and
+the page asked of their listings (contributions, proposals)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,13 @@ import math
 
 from flask import Response, request
 from werkzeug.datastructures import WWWAuthenticate
-from werkzeug.exceptions import Forbidden, TooManyRequests, Unauthorized, UnsupportedMediaType
+from werkzeug.exceptions import (
+    BadRequest,
+    Forbidden,
+    TooManyRequests,
+    Unauthorized,
+    UnsupportedMediaType,
+)
 
 from kg.service.validation import ValidationReport
 from kg.service.write.contributions import PAYLOAD_FORMATS, parse_payload
@@ -19,11 +26,18 @@ from kg.web.negotiation import choose
 RDF_BODIES = PAYLOAD_FORMATS
 
 
+def bearer() -> Identity | None:
+    """Who the bearer token presented belongs to, if anyone."""
+    scheme, _, token = (request.headers.get("Authorization") or "").partition(" ")
+    return (
+        current().tokens.identify(token.strip()) if scheme.lower() == "bearer" and token else None
+    )
+
+
 def identity() -> Identity:
     """Who the bearer token presented belongs to; 401 without a known one."""
     tokens = current().tokens
-    scheme, _, token = (request.headers.get("Authorization") or "").partition(" ")
-    found = tokens.identify(token.strip()) if scheme.lower() == "bearer" and token else None
+    found = bearer()
     if found is None:
         reason = (
             "this server has no write tokens configured (KG_TOKENS)"
@@ -79,6 +93,14 @@ def refusal(report: ValidationReport, message: str) -> Response:
         return Response(report.to_turtle(), status=422, content_type="text/turtle; charset=utf-8")
     body = json.dumps({"error": message, **report.to_json()}, indent=2, ensure_ascii=False)
     return Response(body, status=422, content_type="application/json")
+
+
+def page_number() -> int:
+    """The ``page`` asked (1 by default); 400 unless a number."""
+    try:
+        return max(1, int(request.args.get("page", "1")))
+    except ValueError:
+        raise BadRequest("page must be a number") from None
 
 
 def json_response(value, status: int = 200, headers: dict[str, str] | None = None) -> Response:

@@ -169,11 +169,6 @@ def contribute(
         return attempt()
 
 
-def contribution_graph(ns: Namespaces, triples: list[Triple]) -> str:
-    """The named graph the contribution of these triples is committed to."""
-    return ns.iri(f"graph/contribution/{content_hash(triples)[:16]}")
-
-
 def _contribute_once(
     store: Store,
     ns: Namespaces,
@@ -187,7 +182,7 @@ def _contribute_once(
     source = _source(store, ns, triples, source)
     digest = content_hash(triples)
     identifier = digest[:16]
-    graph = contribution_graph(ns, triples)
+    graph = ns.iri(f"graph/contribution/{identifier}")
     if _recorded(store, ns, graph):
         raise AlreadyContributedError(
             f"the same content was contributed before, as {identifier} (withdrawn ones keep "

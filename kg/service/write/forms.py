@@ -4,10 +4,9 @@ kinds, the activity vocabulary, agencies' policies and their provisions for a po
 from __future__ import annotations
 
 from kg.namespaces import Namespaces
+from kg.service.entities import RULE_KINDS
 from kg.service.queries import select_rows
 from kg.store import Store
-
-RULE_LINKS = {"prohibition": "prohibits", "permission": "permits", "obligation": "requires"}
 
 
 def statement_choices(store: Store, ns: Namespaces) -> dict[str, list[dict]]:
@@ -86,7 +85,7 @@ def _policies(store: Store, ns: Namespaces) -> list[dict]:
             row["iri"],
             {k: row[k] for k in ("iri", "label", "issuer", "issuerLabel")} | {"provisions": []},
         )
-        verb = RULE_LINKS[row["link"].rsplit("/", 1)[-1]]
+        verb = RULE_KINDS[row["link"].rsplit("/", 1)[-1]]
         entry["provisions"].append({"iri": row["rule"], "label": row["ruleLabel"], "verb": verb})
     return list(policies.values())
 

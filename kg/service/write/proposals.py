@@ -23,7 +23,6 @@ from kg.service.write.contributions import (
     PROV,
     Outcome,
     RefusedError,
-    content_hash,
     contribute,
     contributor_iri,
     ntriples,
@@ -104,7 +103,7 @@ def propose(
     """Validates the facts as a contribution would be (RefusedError, ContributionError,
     AlreadyContributedError) and, if they would be admitted, puts them on the desk."""
     checked = contribute(store, ns, triples, contributor=proposer, source=source, dry_run=True)
-    digest = content_hash(triples)
+    digest = checked.content_hash.removeprefix("sha256:")
     record = ProposalRecord(
         id=hashlib.sha256(f"{proposer}\n{digest}".encode()).hexdigest()[:16],
         proposer=proposer,
@@ -112,7 +111,7 @@ def propose(
         source=checked.source,
         content="".join(sorted(ntriples(triples).splitlines(keepends=True))),
         triples=len(triples),
-        content_hash=f"sha256:{digest}",
+        content_hash=checked.content_hash,
         warnings=tuple(checked.summary()["warnings"]),
     )
     try:

@@ -11,11 +11,10 @@ from rdflib import RDF, Literal, URIRef
 from rdflib.term import Node
 
 from kg.namespaces import STANDARD_PREFIXES, Namespaces
-from kg.service.entities import labels
+from kg.service.entities import RULE_KINDS, labels
 from kg.service.write.gate import Triple
 from kg.store import Store
 
-RULE_VERBS = {"prohibition": "prohibits", "permission": "permits", "obligation": "requires"}
 ODRL, SCHEMA, DCT = (STANDARD_PREFIXES[name] for name in ("odrl", "schema", "dct"))
 LABELS = (STANDARD_PREFIXES["rdfs"] + "label", STANDARD_PREFIXES["skos"] + "prefLabel")
 
@@ -44,14 +43,14 @@ def in_words(store: Store, ns: Namespaces, triples: list[Triple]) -> list[str]:
             verb = (
                 "said"
                 if ns.pkg + "Quote" in map(str, facts.get(str(RDF.type), []))
-                else ("said, in the source's words,")
+                else "said, in the source's words,"
             )
             dates = facts.get(DCT + "date")
             when = f" ({name(dates[0])})" if dates else ""
             sentences.append(f"{name(speakers[0])} {verb}{when}: “{name(words[0])}”")
             told |= {(subject, ns.pkg + "speaker"), (subject, SCHEMA + "text")}
             told |= {(subject, DCT + "date"), (subject, str(RDF.type))}
-        for link, verb in RULE_VERBS.items():
+        for link, verb in RULE_KINDS.items():
             for rule in facts.get(ODRL + link, []):
                 rule_facts = about.get(rule, {})
                 sentences.append(f"{name(subject)} {verb} {_rule(ns, rule_facts, name)}")
