@@ -14,16 +14,9 @@
     "schema:url": "source", "dct:publisher": "source", "prov:wasDerivedFrom": "source",
   };
 
-  function slug(text) {
-    return text.toLowerCase().normalize("NFKD").replace(/[^\w\s-]/g, "").trim()
-      .replace(/\s+/g, "-").slice(0, 40) || "x";
-  }
-
-  function dated(value) {
-    const text = value.trim();
-    const type = /^\d{4}$/.test(text) ? "xsd:gYear" : /^\d{4}-\d{2}$/.test(text) ? "xsd:gYearMonth" : "xsd:date";
-    return { "@value": text, "@type": type };
-  }
+  const { dated, describeSource } = window.PolicyKGForms;
+  const SLUG = 40; // characters of a name kept in an IRI
+  const slug = (text) => window.PolicyKGForms.slug(text, SLUG);
 
   function speakerIri(name) {
     const option = Array.from(document.querySelectorAll("#speakers option")).find((o) => o.value === name);
@@ -44,20 +37,7 @@
     if (data.get("about")) nodes[0].about = data.get("about");
     if (newPerson) nodes.push({ "@id": speaker, "@type": "pkg:Person", "label": { "@value": newPerson, "@language": "en" } });
     let source = data.get("source");
-    if (!source && data.get("sourceTitle").trim()) {
-      const title = data.get("sourceTitle").trim();
-      source = config.base + "id/source/" + slug(title);
-      const described = { "@id": source, "@type": "pkg:NewsArticle", "label": { "@value": title, "@language": "en" },
-        "dct:title": { "@value": title, "@language": "en" } };
-      if (data.get("sourceDate").trim()) described["dct:issued"] = dated(data.get("sourceDate"));
-      if (data.get("sourceUrl").trim()) described["schema:url"] = { "@id": data.get("sourceUrl").trim() };
-      if (data.get("sourcePublisher").trim()) {
-        const publisher = config.base + "id/org/" + slug(data.get("sourcePublisher"));
-        described["dct:publisher"] = { "@id": publisher };
-        nodes.push({ "@id": publisher, "@type": "pkg:MediaOrganization", "label": data.get("sourcePublisher").trim() });
-      }
-      nodes.push(described);
-    }
+    if (!source && data.get("sourceTitle").trim()) source = describeSource(data, config.base, nodes, SLUG);
     if (source) nodes[0].reportedBy = source;
     return { body: { "@context": config.context, "@graph": nodes }, source };
   }

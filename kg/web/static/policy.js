@@ -21,15 +21,9 @@
     "dct:publisher": "source", "prov:wasDerivedFrom": "source",
   };
 
-  function slug(text) {
-    return text.toLowerCase().normalize("NFKD").replace(/[^\w\s-]/g, "").trim()
-      .replace(/\s+/g, "-").slice(0, 50) || "x";
-  }
-
-  function dated(text) {
-    const type = /^\d{4}$/.test(text) ? "xsd:gYear" : /^\d{4}-\d{2}$/.test(text) ? "xsd:gYearMonth" : "xsd:date";
-    return { "@value": text, "@type": type };
-  }
+  const { dated, describeSource } = window.PolicyKGForms;
+  const SLUG = 50; // characters of a name kept in an IRI
+  const slug = (text) => window.PolicyKGForms.slug(text, SLUG);
 
   const isDate = (text) => /^\d{4}(-\d{2}(-\d{2})?)?$/.test(text);
   const en = (text) => ({ "@value": text, "@language": "en" });
@@ -139,23 +133,11 @@
 
     let source = data.get("source");
     if (!source) {
-      const sourceTitle = data.get("sourceTitle").trim();
-      if (!sourceTitle) errors.push(["source", "Choose a source, or describe a new one (its title at least)."]);
+      const issued = data.get("sourceDate").trim();
+      if (!data.get("sourceTitle").trim()) errors.push(["source", "Choose a source, or describe a new one (its title at least)."]);
       else {
-        source = config.base + "id/source/" + slug(sourceTitle);
-        const described = { "@id": source, "@type": "pkg:NewsArticle", label: en(sourceTitle), "dct:title": en(sourceTitle) };
-        const issued = data.get("sourceDate").trim();
-        if (issued) {
-          if (!isDate(issued)) errors.push(["source", "Write the source's date as 2025-01-22, 2025-01 or 2025."]);
-          described["dct:issued"] = dated(issued);
-        }
-        if (data.get("sourceUrl").trim()) described["schema:url"] = { "@id": data.get("sourceUrl").trim() };
-        if (data.get("sourcePublisher").trim()) {
-          const publisher = config.base + "id/org/" + slug(data.get("sourcePublisher"));
-          described["dct:publisher"] = { "@id": publisher };
-          nodes.push({ "@id": publisher, "@type": "pkg:MediaOrganization", label: data.get("sourcePublisher").trim() });
-        }
-        nodes.push(described);
+        if (issued && !isDate(issued)) errors.push(["source", "Write the source's date as 2025-01-22, 2025-01 or 2025."]);
+        source = describeSource(data, config.base, nodes, SLUG);
       }
     }
 
