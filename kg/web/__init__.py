@@ -43,7 +43,8 @@ class AppConfig:
 
 def create_app(config: AppConfig | None = None) -> Flask:
     """The PolicyKG application; without a config, one read from the environment."""
-    from kg.web.caching import PageCache  # here: it reads the application through this module
+    # here: they read the application through this module
+    from kg.web.caching import FrontCache, PageCache
 
     if config is None:
         settings = Settings.from_env()
@@ -114,6 +115,8 @@ def create_app(config: AppConfig | None = None) -> Flask:
     app.register_blueprint(operations.blueprint)
     app.register_blueprint(openapi.blueprint)
     app.register_blueprint(linked_data.blueprint)  # last: it answers every other path
+    context = app.extensions["policykg"]
+    app.wsgi_app = FrontCache(app.wsgi_app, context.pages, context.store, operations.record)
     return app
 
 

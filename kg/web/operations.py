@@ -72,25 +72,39 @@ def _finish(response: Response) -> Response:
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
     seconds = time.perf_counter() - g.get("started", time.perf_counter())
-    METRICS.observe(response.status_code, seconds)
     if request.path == "/assertions" and request.method == "POST":
         outcome = {201: "contributions_admitted", 422: "contributions_refused"}
         if response.status_code in outcome:
             METRICS.count(outcome[response.status_code])
     query = request.values.get("query") if request.method in ("GET", "HEAD") else None
+    record(request.method, request.path, response.status_code, seconds, query, g.get("reason"))
+    return response
+
+
+def record(
+    method: str,
+    path: str,
+    status: int,
+    seconds: float,
+    query: str | None,
+    reason: str | None = None,
+) -> None:
+    """An answer in the metrics and the access log (the query by its hash only)."""
+    METRICS.observe(status, seconds)
+    if not access_log.isEnabledFor(logging.INFO):
+        return
     access_log.info(
         json.dumps(
             {
-                "method": request.method,
-                "path": request.path,
-                "status": response.status_code,
+                "method": method,
+                "path": path,
+                "status": status,
                 "ms": round(seconds * 1000, 1),
                 "query": hashlib.sha256(query.encode()).hexdigest()[:16] if query else None,
-                **({"reason": g.reason} if "reason" in g else {}),
+                **({"reason": reason} if reason else {}),
             }
         )
     )
-    return response
 
 
 @blueprint.get("/healthz")

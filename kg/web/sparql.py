@@ -18,6 +18,7 @@ from kg.service.queries import query_form
 from kg.service.runner import QueryRequest
 from kg.service.write.updates import GateRefusal, gated_update
 from kg.web import current
+from kg.web.caching import cached_page
 from kg.web.clients import client
 from kg.web.negotiation import choose
 from kg.web.writes import authorize_editor, refusal
@@ -44,6 +45,7 @@ class Operation:
 
 
 @blueprint.route("/sparql", methods=["GET", "POST"], provide_automatic_options=False)
+@cached_page  # a query asked by GET, answered whole, is kept like a page
 def sparql() -> Response:
     operation = _read_operation()
     if operation is None:
