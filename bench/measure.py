@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -57,6 +58,44 @@ def synthetic(agencies: int) -> Path:
             check=True,
         )
     return path
+
+
+def wrk(
+    url: str,
+    seconds: int,
+    *,
+    headers: dict[str, str] | None = None,
+    script: Path | None = None,
+    connections: int = 8,
+) -> float:
+    """Requests a second that wrk measured at ``connections`` clients on loopback; stops the
+    bench if any answer was not 2xx or 3xx (a figure of errors is no figure)."""
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s"]
+    for name, value in (headers or {}).items():
+        command += ["-H", f"{name}: {value}"]
+    if script:
+        command += ["-s", str(script)]
+    output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    if errors:
+        raise SystemExit(f"wrk saw {errors.group(1)} errors from {url}")
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+
+
+def paths_script(paths: list[str], accept: str, directory: Path) -> Path:
+    """A wrk script asking for one of ``paths`` at random each time."""
+    listed = directory / "paths.txt"
+    listed.write_text("\n".join(paths) + "\n")
+    script = directory / "paths.lua"
+    script.write_text(
+        f"""local paths = {{}}
+for line in io.lines("{listed}") do paths[#paths + 1] = line end
+request = function()
+  return wrk.format("GET", paths[math.random(#paths)], {{["Accept"] = "{accept}"}})
+end
+"""
+    )
+    return script
 
 
 def table(headers: list[str], rows: list[list[str]]) -> str:

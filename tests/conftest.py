@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from werkzeug.datastructures import Headers
 
 from kg.namespaces import Namespaces
 from kg.resources import bundled_dir
@@ -334,7 +335,7 @@ def server(tmp_path_factory) -> LiveServer:
 @dataclass
 class Answer:
     status: int
-    headers: dict[str, str]
+    headers: Headers  # names case-insensitive, as HTTP has them (Granian sends them lowercase)
     body: bytes
 
     @property
@@ -350,6 +351,6 @@ def http(
     request = urllib.request.Request(url, data=data, method=method, headers=headers or {})
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
-            return Answer(response.status, dict(response.headers.items()), response.read())
+            return Answer(response.status, Headers(response.headers.items()), response.read())
     except urllib.error.HTTPError as error:
-        return Answer(error.code, dict(error.headers.items()), error.read())
+        return Answer(error.code, Headers(error.headers.items()), error.read())

@@ -1,4 +1,4 @@
-"""`kg serve`: the SPARQL endpoint and the pages, under gunicorn."""
+"""`kg serve`: the SPARQL endpoint and the pages, under Granian."""
 
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ def serve(
     query_timeout: float | None,
     seed_only: bool,
 ) -> None:
-    """Serve the SPARQL endpoint and the pages, under gunicorn.
+    """Serve the SPARQL endpoint and the pages, under Granian.
 
     An empty store is first loaded with the bundled graph, so `kg serve` is the whole set-up.
     """

@@ -138,33 +138,98 @@ def _statements_by(store: Store, ns: Namespaces, speakers: list[str]) -> list[di
 
 
 def _provisions(store: Store, ns: Namespaces, policies: list[str]) -> list[dict]:
+    """Every provision of these policies, with its rule, action, condition, exception, the
+    date it was first withdrawn, and the sources that give it."""
     if not policies:
         return []
-    rows = _rows(
+    links = _rows(
         store,
         ns,
-        f"""
-        SELECT ?policy ?policyLabel ?policyType ?link ?provision ?provisionLabel ?action
-               ?condition ?exception ?withdrawn {SOURCES} WHERE {{
+        f"""SELECT ?policy ?link ?provision {SOURCES} WHERE {{
           GRAPH ?g {{ {_values("policy", policies)}
                       VALUES ?link {{ odrl:prohibition odrl:permission odrl:obligation }}
                       ?policy ?link ?provision }} {KEY}
-          ?policy rdfs:label ?policyLabel ; a ?policyType .
-          ?policyType rdfs:subClassOf pkg:Policy .
-          ?provision rdfs:label ?provisionLabel .
-          OPTIONAL {{ ?provision odrl:action/skos:prefLabel ?action }}
-          OPTIONAL {{ ?provision pkg:condition ?condition }}
-          OPTIONAL {{ ?provision pkg:exception ?exception }}
-          OPTIONAL {{ SELECT ?provision (MIN(STR(?on)) AS ?withdrawn) WHERE {{
-                        ?amendment pkg:withdrawnRule ?provision ; dct:date ?on }}
-                      GROUP BY ?provision }}
-        }} GROUP BY ?policy ?policyLabel ?policyType ?link ?provision ?provisionLabel ?action
-                    ?condition ?exception ?withdrawn
-        ORDER BY ?policyLabel ?link ?provisionLabel""",
+        }} GROUP BY ?policy ?link ?provision""",
     )
-    for row in rows:
-        row["rule"] = RULE_KINDS[row["link"].rsplit("/", 1)[-1]]
-    return rows
+    provisions = sorted({row["provision"] for row in links})
+    kinds = {
+        row["policy"]: row["policyType"]
+        for row in _rows(
+            store,
+            ns,
+            f"""SELECT DISTINCT ?policy ?policyType WHERE {{ {_values("policy", policies)}
+              ?policy a ?policyType . ?policyType rdfs:subClassOf pkg:Policy }}""",
+        )
+    }
+    about = _attributes(
+        store,
+        ns,
+        provisions,
+        {"action": "odrl:action", "condition": "pkg:condition", "exception": "pkg:exception"},
+    )
+    withdrawn = {
+        row["provision"]: row["withdrawn"]
+        for row in _rows(
+            store,
+            ns,
+            f"""SELECT ?provision (MIN(STR(?on)) AS ?withdrawn) WHERE {{
+              {_values("provision", provisions)}
+              ?amendment pkg:withdrawnRule ?provision ; dct:date ?on }} GROUP BY ?provision""",
+        )
+    }
+    actions = {value for node in about.values() for value in node.get("action", [])}
+    named = labels(store, ns, {*policies, *provisions, *actions})
+    rows = []
+    for link in links:
+        policy, provision = link["policy"], link["provision"]
+        own = about.get(provision, {})
+        if policy not in kinds or policy not in named or provision not in named:
+            continue  # as a policy or a provision the graph does not describe
+        for action in own.get("action") or [None]:
+            rows.append(
+                {
+                    "policy": policy,
+                    "policyLabel": named[policy],
+                    "policyType": kinds[policy],
+                    "link": link["link"],
+                    "provision": provision,
+                    "provisionLabel": named[provision],
+                    "action": named.get(action) if action else None,
+                    "condition": _first(own.get("condition")),
+                    "exception": _first(own.get("exception")),
+                    "withdrawn": withdrawn.get(provision),
+                    "sources": link["sources"],
+                    "rule": RULE_KINDS[link["link"].rsplit("/", 1)[-1]],
+                }
+            )
+    return sorted(rows, key=lambda row: (row["policyLabel"], row["link"], row["provisionLabel"]))
+
+
+def _attributes(
+    store: Store, ns: Namespaces, nodes: list[str], properties: dict[str, str]
+) -> dict[str, dict[str, list[str]]]:
+    """Each node's values of ``properties`` (a name for each property), each value once.
+
+    One query of plain triples, in place of OPTIONALs joined to each other: in the union of
+    the graphs a triple stated by several sources comes once per source, and OPTIONALs joined
+    multiply those copies into one another."""
+    if not nodes:
+        return {}
+    named = " ".join(f'("{name}" {prop})' for name, prop in properties.items())
+    found: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for row in _rows(
+        store,
+        ns,
+        f"""SELECT DISTINCT ?node ?name ?value WHERE {{ {_values("node", nodes)}
+          VALUES (?name ?property) {{ {named} }} ?node ?property ?value }}
+        ORDER BY ?node ?name ?value""",
+    ):
+        found[row["node"]][row["name"]].append(row["value"])
+    return found
+
+
+def _first(values: list[str] | None) -> str | None:
+    return values[0] if values else None
 
 
 def _group_policies(rows: list[dict]) -> list[dict]:
@@ -187,18 +252,7 @@ def _group_policies(rows: list[dict]) -> list[dict]:
 
 
 def _organization(store: Store, ns: Namespaces, iri: str) -> dict[str, list[dict]]:
-    heads = _rows(
-        store,
-        ns,
-        f"""
-        SELECT ?person ?personLabel ?post ?postLabel ?role ?start ?end {SOURCES} WHERE {{
-          GRAPH ?g {{ ?tenure org:organization <{iri}> ; org:member ?person }} {KEY}
-          ?person rdfs:label ?personLabel .
-          OPTIONAL {{ ?tenure org:role/skos:prefLabel ?role }}
-          OPTIONAL {{ ?tenure pkg:post ?post . ?post rdfs:label ?postLabel }}
-          OPTIONAL {{ ?tenure schema:startDate ?start }} OPTIONAL {{ ?tenure schema:endDate ?end }}
-        }} GROUP BY ?person ?personLabel ?post ?postLabel ?role ?start ?end ORDER BY ?start""",
-    )
+    heads = _heads(store, ns, iri)
     issued = _iris(store, ns, f"SELECT DISTINCT ?policy WHERE {{ ?policy pkg:issuedBy <{iri}> }}")
     policies = _group_policies(_provisions(store, ns, issued))
     agreements = _agreements(store, ns, iri)
@@ -210,6 +264,53 @@ def _organization(store: Store, ns: Namespaces, iri: str) -> dict[str, list[dict
         "publications": program.publications(store, ns) if agreements else [],
         "statements": _statements_by(store, ns, [iri, *_people_of(store, ns, iri)]),
     }
+
+
+def _heads(store: Store, ns: Namespaces, iri: str) -> list[dict]:
+    """Who held a post in the organization: person, post or role, start, end, sources."""
+    tenures = _rows(
+        store,
+        ns,
+        f"""SELECT ?tenure ?person {SOURCES} WHERE {{
+          GRAPH ?g {{ ?tenure org:organization <{iri}> ; org:member ?person }} {KEY}
+        }} GROUP BY ?tenure ?person""",
+    )
+    about = _attributes(
+        store,
+        ns,
+        [row["tenure"] for row in tenures],
+        {
+            "role": "org:role",
+            "post": "pkg:post",
+            "start": "schema:startDate",
+            "end": "schema:endDate",
+        },
+    )
+    named = labels(
+        store,
+        ns,
+        {row["person"] for row in tenures}
+        | {v for node in about.values() for k in ("role", "post") for v in node.get(k, [])},
+    )
+    heads: dict[tuple, dict] = {}
+    for tenure in tenures:
+        own = about.get(tenure["tenure"], {})
+        post, role = _first(own.get("post")), _first(own.get("role"))
+        head = {
+            "person": tenure["person"],
+            "personLabel": named.get(tenure["person"]) or ns.compact(tenure["person"]),
+            "post": post,
+            "postLabel": named.get(post) if post else None,
+            "role": named.get(role) if role else None,
+            "start": _first(own.get("start")),
+            "end": _first(own.get("end")),
+        }
+        kept = heads.setdefault(tuple(head.values()), {**head, "sources": []})
+        kept["sources"] = sorted(
+            {source["key"]: source for source in [*kept["sources"], *tenure["sources"]]}.values(),
+            key=lambda source: source["key"],
+        )
+    return sorted(heads.values(), key=lambda head: head["start"] or "")
 
 
 def _people_of(store: Store, ns: Namespaces, iri: str) -> list[str]:

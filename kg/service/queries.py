@@ -9,6 +9,7 @@ from functools import cache
 from kg.namespaces import Namespaces
 from kg.resources import queries_dir
 from kg.store import QueryResult, Store
+from kg.store.sparql_text import code_only
 
 
 class ForbiddenQueryError(ValueError):
@@ -52,14 +53,6 @@ def named_query(name: str) -> NamedQuery:
         raise UnknownQueryError(f"no named query {name!r}; known: {known}") from None
 
 
-# One left-to-right scan: strings, IRIs and comments, so that none hides inside another
-# ('#' in an IRI is no comment; '<' in a string is no IRI).
-_TOKENS = re.compile(
-    r'(?P<string>"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
-    r'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\')'
-    r'|(?P<iri><[^<>"{}|^`\\\s]*>)'
-    r"|(?P<comment>#[^\n]*)"
-)
 _SERVICE = re.compile(
     r"(?<![\w:?$-])SERVICE\s+(?:SILENT\s+)?(<[^<>\s]*>|[?$]\w+|[\w.-]*:[\w.-]*)", re.IGNORECASE
 )
@@ -67,17 +60,6 @@ _FORM = re.compile(
     r"\s*(?:(?:BASE\s*<[^>]*>|PREFIX\s+[^\s:]*:\s*<[^>]*>)\s*)*(SELECT|ASK|CONSTRUCT|DESCRIBE)\b",
     re.IGNORECASE,
 )
-
-
-def code_only(sparql: str, *, keep_iris: bool) -> str:
-    """The text with strings and comments blanked out (and IRIs too, unless kept), each by
-    as many spaces: positions in it are positions in the original."""
-
-    def blank(match: re.Match[str]) -> str:
-        text = match.group()
-        return text if keep_iris and match.lastgroup == "iri" else " " * len(text)
-
-    return _TOKENS.sub(blank, sparql)
 
 
 def _keyword(keyword: str) -> re.Pattern[str]:

@@ -16,6 +16,7 @@ With ``path=None`` the store lives in memory, in this process only.
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import threading
@@ -37,6 +38,7 @@ from kg.store import (
     StoreLockedError,
 )
 from kg.store.executors import Executors, dataset_options
+from kg.store.lookups import lookup_subject
 from kg.store.state import GENERATION_FILE, LOCK_FILE, LocalState, check_generation
 
 # Every triple of the union of the graphs once, in constant memory: a triple in several graphs
@@ -47,6 +49,8 @@ UNION_ONCE = """SELECT ?s ?p ?o WHERE {
   { GRAPH ?g { ?s ?p ?o }
     FILTER NOT EXISTS { { ?s ?p ?o } UNION { GRAPH ?h { ?s ?p ?o } FILTER (STR(?h) < STR(?g)) } } }
 }"""
+
+LOOKUP_TRIPLES = 5_000  # of one subject, in all graphs: a lookup evaluated in this process
 
 
 class EmbeddedStore:
@@ -138,8 +142,10 @@ class EmbeddedStore:
     ) -> None:
         """A query that may be stopped (``cancel``) is evaluated in a helper process, which
         is killed when it is and reniced as ``niceness`` says (see kg.store.executors); others
-        in this process."""
-        if cancel is None or self.path is None:
+        in this process, and so is a point lookup of an entity with few triples
+        (kg.store.lookups), which cannot run away."""
+        local = default_graphs is None and named_graphs is None and self._is_small_lookup(sparql)
+        if cancel is None or self.path is None or local:
             result = self.query(
                 sparql, base_iri=base_iri, default_graphs=default_graphs, named_graphs=named_graphs
             )
@@ -149,6 +155,16 @@ class EmbeddedStore:
         dataset = (base_iri, default_graphs, named_graphs)
         request = (sparql, fmt.media_type, dataset, self.generation)
         self._executors.serialize(output, request, cancel, niceness)
+
+    def _is_small_lookup(self, sparql: str) -> bool:
+        subject = lookup_subject(sparql)
+        if subject is None:
+            return False
+        try:
+            triples = self._reader().quads_for_pattern(ox.NamedNode(subject), None, None)
+        except ValueError:  # not an IRI Oxigraph takes: the helpers say why
+            return False
+        return sum(1 for _ in itertools.islice(triples, LOOKUP_TRIPLES + 1)) <= LOOKUP_TRIPLES
 
     def dump(
         self,

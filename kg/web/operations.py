@@ -36,7 +36,7 @@ BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
 
 
 class Metrics:
-    """Counters of this worker process (each gunicorn worker keeps its own)."""
+    """Counters of this worker process (each server worker keeps its own)."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()

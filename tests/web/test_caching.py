@@ -94,3 +94,57 @@ def test_the_cache_holds_its_byte_limit():
     assert cache.get((1, "/page/7", "")) is not None and cache.get((1, "/page/8", "")) is None
     cache.put((1, "/huge", ""), b"x" * 2000, {})  # larger than the whole cache: not kept
     assert cache.get((1, "/huge", "")) is None and cache.size <= 1000
+
+
+def test_a_kept_page_is_served_as_it_was_rendered(server):
+    """The first answer of each worker renders the page; the later ones come from the cache
+    in front of the application, with the same body and headers, logged all the same."""
+    path = "/id/agency/nypd"
+    answers = [http("GET", server.url + path, headers=HTML) for _ in range(6)]
+    first = answers[0]
+    assert first.status == 200 and "ETag" in first.headers
+    for answer in answers[1:]:
+        assert answer.body == first.body
+        assert {k.lower(): v for k, v in answer.headers.items() if k.lower() != "date"} == {
+            k.lower(): v for k, v in first.headers.items() if k.lower() != "date"
+        }
+    assert first.headers["Content-Security-Policy"] and first.headers["Access-Control-Allow-Origin"]
+    logged = [line for line in server.log.read_text().splitlines() if f'"path": "{path}"' in line]
+    assert len(logged) >= 6
+    head = http("HEAD", server.url + path, headers=HTML)
+    assert head.status == 200 and head.body == b""
+    assert head.headers["Content-Length"] == str(len(first.body))
+
+
+def test_a_sparql_answer_by_get_is_kept_until_a_write(server):
+    statement = NS.iri("id/statement/cache-test-sparql")
+    ask = f"{server.url}/sparql?" + urllib.parse.urlencode(
+        {"query": f"ASK {{ <{statement}> ?p ?o }}"}
+    )
+    accept = {"Accept": "application/sparql-results+json"}
+    before = http("GET", ask, headers=accept)
+    assert before.status == 200 and '"boolean":false' in before.text.replace(" ", "")
+    etag = before.headers["ETag"]
+    assert http("GET", ask, headers={**accept, "If-None-Match": etag}).status == 304
+    posted = http(
+        "POST",
+        server.url + "/sparql",
+        body=f"ASK {{ <{statement}> ?p ?o }}",
+        headers={"Content-Type": "application/sparql-query", **accept},
+    )
+    assert posted.status == 200 and "ETag" not in posted.headers  # only GET answers are kept
+    source = NS.iri("id/source/s1")
+    written = http(
+        "POST",
+        f"{server.url}/assertions?" + urllib.parse.urlencode({"source": source}),
+        body=QUOTE.format(statement=statement, source=source),
+        headers={"Content-Type": "text/turtle", "Authorization": f"Bearer {TOKEN}"},
+    )
+    assert written.status == 201, written.text
+    after = http("GET", ask, headers={**accept, "If-None-Match": etag})
+    assert after.status == 200 and '"boolean":true' in after.text.replace(" ", "")
+    http(
+        "DELETE",
+        server.url + written.headers["Location"],
+        headers={"Authorization": f"Bearer {TOKEN}"},
+    )

@@ -26,11 +26,12 @@ from rdflib.term import Node
 
 from kg.namespaces import Namespaces
 from kg.service.describe import to_rdflib
-from kg.service.queries import check_allowed, code_only
+from kg.service.queries import check_allowed
 from kg.service.rdflib_sparql import PARSER_LOCK
 from kg.service.validation import ValidationReport
 from kg.service.write.gate import validate_change
 from kg.store import DEFAULT_GRAPH, QuerySyntaxError, Store
+from kg.store.sparql_text import code_only
 
 Quad = tuple[Node, Node, Node, Node | None]  # s, p, o, graph (None: the default graph)
 
