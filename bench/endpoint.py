@@ -151,6 +151,7 @@ def measure(server: Server, script: Path, args: argparse.Namespace) -> dict[str,
     """Every figure of one server; the server is stopped after."""
     figures = {}
     try:
+        server.settle()
         script.write_text(
             WRK_SCRIPT % (BASE, args.agencies, urllib.parse.urlsplit(server.url).path)
         )

@@ -118,6 +118,28 @@ def save(name: str, figures: dict) -> None:
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
+def descendants(pid: int) -> list[int]:
+    """The process and all its descendants (workers, their helpers)."""
+    pids, found = [pid], []
+    while pids:
+        pid = pids.pop()
+        found.append(pid)
+        with contextlib.suppress(FileNotFoundError):  # a process that ended meanwhile
+            for task in Path(f"/proc/{pid}/task").iterdir():  # every thread's children
+                pids += [int(child) for child in (task / "children").read_text().split()]
+    return found
+
+
+def processor_seconds(pid: int) -> float:
+    """Processor time used so far by the process and its descendants alive now."""
+    ticks = 0
+    for each in descendants(pid):
+        with contextlib.suppress(FileNotFoundError):
+            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 class Server:
     def __init__(
         self,
@@ -150,14 +172,24 @@ class Server:
         with urllib.request.urlopen(request, timeout=300) as response:
             return response.read()
 
+    def settle(self, timeout: float = 600) -> None:
+        """Waits until the server's processes are idle (under a tenth of a core for a second):
+        `kg serve` warms each generation's search index and catalogues in the background, and
+        a figure taken meanwhile measures the warming too."""
+        deadline = time.monotonic() + timeout
+        before = processor_seconds(self.process.pid)
+        while time.monotonic() < deadline:
+            time.sleep(1)
+            now = processor_seconds(self.process.pid)
+            if now - before < 0.1:
+                return
+            before = now
+
     def rss_mb(self) -> float:
         """Resident memory of the server and all its descendants (workers, their helpers)."""
-        pids, total = [self.process.pid], 0
-        while pids:
-            pid = pids.pop()
+        total = 0
+        for pid in descendants(self.process.pid):
             with contextlib.suppress(FileNotFoundError):  # a process that ended meanwhile
-                for task in Path(f"/proc/{pid}/task").iterdir():  # every thread's children:
-                    pids += [int(child) for child in (task / "children").read_text().split()]
                 # statm, not status: status waits on a process busy mapping memory
                 total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
         return total / 2**20
