@@ -130,6 +130,13 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
+def started_at(pid: int) -> float:
+    """When the process started, in seconds since the epoch."""
+    ticks = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19])
+    booted = float(Path("/proc/uptime").read_text().split()[0])
+    return time.time() - booted + ticks / os.sysconf("SC_CLK_TCK")
+
+
 def processor_seconds(pid: int) -> float:
     """Processor time used so far by the process and its descendants alive now."""
     ticks = 0
@@ -138,6 +145,24 @@ def processor_seconds(pid: int) -> float:
             fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
             ticks += int(fields[11]) + int(fields[12])  # utime, stime
     return ticks / os.sysconf("SC_CLK_TCK")
+
+
+WARMING_STARTS = 15  # seconds: kg serve warms a generation once it has lasted 10 s
+
+
+def settle(pid: int, timeout: float = 600) -> None:
+    """Waits until a server's processes are idle (under a tenth of a core for a second) and
+    have been up WARMING_STARTS seconds: `kg serve` warms each generation's search index and
+    catalogues in the background, and a figure taken meanwhile measures the warming too."""
+    deadline = time.monotonic() + timeout
+    time.sleep(max(0.0, WARMING_STARTS - (time.time() - started_at(pid))))
+    before = processor_seconds(pid)
+    while time.monotonic() < deadline:
+        time.sleep(1)
+        now = processor_seconds(pid)
+        if now - before < 0.1:
+            return
+        before = now
 
 
 class Server:
@@ -172,18 +197,8 @@ class Server:
         with urllib.request.urlopen(request, timeout=300) as response:
             return response.read()
 
-    def settle(self, timeout: float = 600) -> None:
-        """Waits until the server's processes are idle (under a tenth of a core for a second):
-        `kg serve` warms each generation's search index and catalogues in the background, and
-        a figure taken meanwhile measures the warming too."""
-        deadline = time.monotonic() + timeout
-        before = processor_seconds(self.process.pid)
-        while time.monotonic() < deadline:
-            time.sleep(1)
-            now = processor_seconds(self.process.pid)
-            if now - before < 0.1:
-                return
-            before = now
+    def settle(self) -> None:
+        settle(self.process.pid)
 
     def rss_mb(self) -> float:
         """Resident memory of the server and all its descendants (workers, their helpers)."""

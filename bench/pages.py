@@ -32,10 +32,11 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
-from measure import paths_script, synthetic, table, wrk
+from measure import paths_script, settle, synthetic, table, wrk
 
 ROOT = Path(__file__).resolve().parent.parent
 HTML = {"Accept": "text/html"}
+IRI_BASE = "https://w3id.org/policykg/"  # an entity's page is its IRI's path under the base
 BASELINE = "9534a0a"  # main before the 287(g) history, search and the front page
 TRAFFIC_BASELINE = "3ea2aba"  # main before pages were kept, the hot path trimmed, Granian
 AGENCIES = """SELECT DISTINCT ?agency WHERE {
@@ -115,6 +116,7 @@ def serving(checkout: Path, store: Path, *args: str, **settings: str) -> Iterato
                 break
             except OSError:
                 time.sleep(0.3)
+        settle(server.pid)
         yield base
     finally:
         server.terminate()
@@ -136,7 +138,7 @@ def traffic(checkout: Path, store: Path, seconds: int, scratch: Path) -> dict[st
             f"{base}/sparql?{query}", headers={"Accept": "application/sparql-results+json"}
         )
         rows = json.load(urllib.request.urlopen(request, timeout=300))["results"]["bindings"]
-        paths = [urllib.parse.urlsplit(row["agency"]["value"]).path for row in rows]
+        paths = ["/" + row["agency"]["value"].removeprefix(IRI_BASE) for row in rows]
         page = base + "/id/agency/lvmpd"
         etag = urllib.request.urlopen(urllib.request.Request(page, headers=HTML)).headers["ETag"]
         wrk(page, 2, headers=HTML)  # every worker keeps it

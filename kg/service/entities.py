@@ -15,6 +15,7 @@ from rdflib import URIRef
 
 from kg.namespaces import Namespaces
 from kg.service import program
+from kg.service.cache import per_generation
 from kg.service.describe import facts
 from kg.service.queries import select_rows
 from kg.store import Store
@@ -79,7 +80,7 @@ def entity_page(store: Store, ns: Namespaces, iri: str) -> EntityPage | None:
             outgoing.append(Fact(_value(p, named, ns), _value(o, named, ns), sources))
         else:
             incoming.append(Fact(_value(p, named, ns), _value(s, named, ns), sources))
-    kind = _kind(store, ns, iri)
+    kind = _kind(store, ns, {value.iri for value in types if value.iri})
     page = EntityPage(
         iri, named.get(iri) or ns.compact(iri), kind, _unique(types), outgoing, incoming
     )
@@ -151,6 +152,8 @@ def _provisions(store: Store, ns: Namespaces, policies: list[str]) -> list[dict]
                       ?policy ?link ?provision }} {KEY}
         }} GROUP BY ?policy ?link ?provision""",
     )
+    if not links:
+        return []
     provisions = sorted({row["provision"] for row in links})
     kinds = {
         row["policy"]: row["policyType"]
@@ -482,18 +485,27 @@ KIND_ROOTS = {  # the class each kind of page is for
 }
 
 
-def _kind(store: Store, ns: Namespaces, iri: str) -> str:
-    values = " ".join(f'({root} "{kind}")' for kind, root in KIND_ROOTS.items())
-    found = {
-        row["kind"]
-        for row in _rows(
-            store,
-            ns,
-            f"""SELECT DISTINCT ?kind WHERE {{
-        VALUES (?root ?kind) {{ {values} }} <{iri}> a/rdfs:subClassOf* ?root }}""",
-        )
-    }
+def _kind(store: Store, ns: Namespaces, types: set[str]) -> str:
+    """The kind of page for an entity of these types."""
+    kinds = _kinds_of_classes(store, ns)
+    found = {kind for type_ in types for kind in kinds.get(type_, ())}
     return next((kind for kind in KINDS if kind in found), "other")
+
+
+@per_generation
+def _kinds_of_classes(store: Store, ns: Namespaces) -> dict[str, set[str]]:
+    """Every class's kinds of page: the roots it is, or is a subclass of (once per
+    generation: each page's types are looked up in it, no path evaluated per page)."""
+    values = " ".join(f'({root} "{kind}")' for kind, root in KIND_ROOTS.items())
+    kinds: dict[str, set[str]] = defaultdict(set)
+    for row in _rows(
+        store,
+        ns,
+        f"""SELECT DISTINCT ?class ?kind WHERE {{
+        VALUES (?root ?kind) {{ {values} }} ?class rdfs:subClassOf* ?root }}""",
+    ):
+        kinds[row["class"]].add(row["kind"])
+    return kinds
 
 
 def labels(store: Store, ns: Namespaces, iris: set[str]) -> dict[str, str]:
