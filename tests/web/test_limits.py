@@ -116,3 +116,15 @@ def test_tokens_kept_hashed_in_a_file(tmp_path):
         assert TOKEN not in server.log.read_text() and digest not in server.log.read_text()
     finally:
         server.stop()
+
+
+def test_a_long_query_by_get_is_answered_and_a_huge_request_head_refused(small_results):
+    """A SPARQL query sent by GET rides in the request line: up to 64 KB of head is read, past
+    that the server answers 431 and goes on serving."""
+    for size, status in ((60_000, 200), (100_000, 431)):
+        query = "ASK { ?s ?p ?o } #" + "x" * size
+        connection = HTTPConnection("127.0.0.1", int(small_results.url.rsplit(":", 1)[1]))
+        connection.request("GET", "/sparql?" + urllib.parse.urlencode({"query": query}))
+        assert connection.getresponse().status == status
+        connection.close()
+    assert http("GET", f"{small_results.url}/sparql?query=ASK%7B%7D").status == 200

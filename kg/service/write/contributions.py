@@ -27,7 +27,7 @@ from kg.service.describe import to_rdflib
 from kg.service.queries import select_rows
 from kg.service.serialize import jsonld_context
 from kg.service.validation import ValidationReport
-from kg.service.write.gate import Triple, subclasses, validate_change
+from kg.service.write.gate import Triple, subclasses, validate_change, vocabulary_kept
 from kg.store import Store, StoreConflictError
 
 PROV = Namespace("http://www.w3.org/ns/prov#")
@@ -211,6 +211,7 @@ def _contribute_once(
             f"GRAPH <{ns.meta_graph}> {{ {ntriples(record)} }} }}",
             expected_generation=generation,
         )
+        vocabulary_kept(ns, generation, generation + 1)  # a write moves it by one
     return outcome
 
 

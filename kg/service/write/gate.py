@@ -120,6 +120,16 @@ def _vocabulary(store: Store, ns: Namespaces) -> list[Triple]:
     return _vocabularies[key]
 
 
+def vocabulary_kept(ns: Namespaces, before: int, after: int) -> None:
+    """The vocabulary read at generation ``before`` holds at ``after``: told by a write that
+    moved the store from one to the other and touched none of VOCABULARY_GRAPHS (a
+    contribution's own graph and the metadata graph), so that a stream of contributions reads
+    it once, not once each."""
+    found = _vocabularies.get((before, ns.base))
+    if found is not None:
+        _vocabularies[(after, ns.base)] = found
+
+
 def subclasses(store: Store, ns: Namespaces, root: str) -> set[str]:
     """``root`` and every class below it in the ontology (from the vocabulary the gate keeps
     per generation: no query of its own)."""

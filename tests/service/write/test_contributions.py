@@ -47,3 +47,29 @@ def test_a_contribution_is_admitted_while_other_writes_keep_landing(fresh_store)
         stop.set()
         writer.join(10)
     assert outcome.triples == len(triples) == fresh_store.count(outcome.graph)
+
+
+def test_the_vocabulary_a_contribution_keeps_is_read_again_after_the_ontology_changes(
+    fresh_store,
+):
+    """A contribution keeps the gate's reading of the vocabulary for the next (it touches
+    none of the vocabulary's graphs); a write to the ontology is read at once."""
+    triples = parse_payload(STATEMENT.encode(), ox.RdfFormat.TURTLE, NS)
+    contribute(fresh_store, NS, triples, contributor="tester", source=NS.iri("id/source/s1"))
+    newsletter, issue = NS.pkg + "Newsletter", NS.iri("id/source/newsletter-1")
+    fresh_store.update(
+        f"""INSERT DATA {{
+          GRAPH <{NS.iri("graph/ontology")}> {{
+            <{newsletter}> <http://www.w3.org/2000/01/rdf-schema#subClassOf> <{NS.pkg}Source> }}
+          GRAPH <{NS.iri("graph/source/newsletter")}> {{ <{issue}> a <{newsletter}> ;
+            <http://www.w3.org/2000/01/rdf-schema#label> "A newsletter"@en }} }}"""
+    )
+    again = STATEMENT.replace("under-writes", "under-a-new-ontology")
+    outcome = contribute(
+        fresh_store,
+        NS,
+        parse_payload(again.encode(), ox.RdfFormat.TURTLE, NS),
+        contributor="tester",
+        source=issue,  # a source only by the new subclass
+    )
+    assert outcome.source == issue
