@@ -1,7 +1,7 @@
 """`kg serve`: the application under Granian, a WSGI server with its HTTP in Rust.
 
 Chosen by measurement (bench/wsgi.py): on this project's hot paths — a kept page, a kept
-SPARQL answer — Granian answers about three times as many requests a second as gunicorn's
+SPARQL answer — Granian answers three to four times as many requests a second as gunicorn's
 threaded workers on the same two cores, because parsing, keep-alive and writing stay out of
 Python. Flask stays the framework; `server.py` still runs under any WSGI server.
 
