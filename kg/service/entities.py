@@ -509,6 +509,7 @@ def _kinds_of_classes(store: Store, ns: Namespaces) -> dict[str, set[str]]:
 
 
 def labels(store: Store, ns: Namespaces, iris: set[str]) -> dict[str, str]:
+    """Each IRI's first label in order (sorted here: ORDER BY in the query costs 2 ms more)."""
     if not iris:
         return {}
     values = " ".join(f"<{iri}>" for iri in iris)
@@ -517,9 +518,10 @@ def labels(store: Store, ns: Namespaces, iris: set[str]) -> dict[str, str]:
         store,
         ns,
         f"""SELECT ?x ?label WHERE {{ VALUES ?x {{ {values} }}
-            ?x rdfs:label|skos:prefLabel ?label }} ORDER BY ?x ?label""",
+            ?x rdfs:label|skos:prefLabel ?label }}""",
     ):
-        labels.setdefault(row["x"], row["label"])
+        if row["x"] not in labels or row["label"] < labels[row["x"]]:
+            labels[row["x"]] = row["label"]
     return labels
 
 
