@@ -32,6 +32,7 @@ so no client can take a cut result for a whole one.
 
 from __future__ import annotations
 
+import io
 import queue
 import threading
 import time
@@ -48,6 +49,7 @@ from kg.store import Store
 from kg.store.running import Running, Throttled
 
 CACHEABLE_BYTES = 256 * 1024
+AT_ONCE_BYTES = 16 * 1024 * 1024  # more than a bounded query's answer can take
 FAIR_SHARE_RETRY = 5  # seconds a client over its share is told to wait
 SHARE_LOOK = 0.25  # seconds between looks at the running queries, in each process
 _DONE = object()
@@ -130,6 +132,8 @@ class QueryRunner:
                 self._cache.move_to_end(key)
                 return cached
         share = self._admit(client)
+        if self._answers_at_once(request):
+            return self._at_once(key, request)
         try:
             cancel = threading.Event()
             slot = _Slot(self._slots, self.long_after)
@@ -151,6 +155,24 @@ class QueryRunner:
             self._leave(share)
             raise
         return self._stream(head, job, deadline, self.max_bytes, share)
+
+    def _answers_at_once(self, request: QueryRequest) -> bool:
+        """A query whose cost the store bounds by a few of its triples (a point lookup), and
+        whose answer cannot reach the result limit, is answered on the caller's thread: no
+        slot, no producer thread, no deadline to watch."""
+        return (not self.max_bytes or self.max_bytes >= AT_ONCE_BYTES) and self.store.bounded(
+            request.sparql,
+            default_graphs=list(request.default_graphs) if request.default_graphs else None,
+            named_graphs=list(request.named_graphs) if request.named_graphs else None,
+        )
+
+    def _at_once(self, key: tuple, request: QueryRequest) -> bytes:
+        output = io.BytesIO()
+        self.store.serialize_query(output, request.sparql, request.fmt, base_iri=request.base_iri)
+        body = output.getvalue()
+        if len(body) <= CACHEABLE_BYTES:
+            self._remember(key, body)
+        return body
 
     def stream(self, write: Callable[[BinaryIO], None]) -> Iterator[bytes]:
         """What ``write`` writes, chunk by chunk, in constant memory and with no timeout (for

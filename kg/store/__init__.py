@@ -88,6 +88,17 @@ class Store(Protocol):
         process's priority; such a store calls it from the start, with 0."""
         ...
 
+    def bounded(
+        self,
+        sparql: str,
+        *,
+        default_graphs: list[str] | None = None,
+        named_graphs: list[str] | None = None,
+    ) -> bool:
+        """True when the query's cost is bounded by a few of the store's triples (a point
+        lookup), so that it may be evaluated at once, with no deadline to watch."""
+        ...
+
     def query_memory(self) -> tuple[int, int] | None:
         """The bytes the running queries hold and the budget for them all (0: none); None
         when the store does not evaluate queries itself (a remote)."""

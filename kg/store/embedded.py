@@ -142,10 +142,8 @@ class EmbeddedStore:
     ) -> None:
         """A query that may be stopped (``cancel``) is evaluated in a helper process, which
         is killed when it is and reniced as ``niceness`` says (see kg.store.executors); others
-        in this process, and so is a point lookup of an entity with few triples
-        (kg.store.lookups), which cannot run away."""
-        local = default_graphs is None and named_graphs is None and self._is_small_lookup(sparql)
-        if cancel is None or self.path is None or local:
+        in this process."""
+        if cancel is None or self.path is None:
             result = self.query(
                 sparql, base_iri=base_iri, default_graphs=default_graphs, named_graphs=named_graphs
             )
@@ -156,9 +154,17 @@ class EmbeddedStore:
         request = (sparql, fmt.media_type, dataset, self.generation)
         self._executors.serialize(output, request, cancel, niceness)
 
-    def _is_small_lookup(self, sparql: str) -> bool:
+    def bounded(
+        self,
+        sparql: str,
+        *,
+        default_graphs: list[str] | None = None,
+        named_graphs: list[str] | None = None,
+    ) -> bool:
+        """True for a point lookup of an entity with few triples (kg.store.lookups): its cost
+        is bounded by them, so it may be evaluated at once, in this process."""
         subject = lookup_subject(sparql)
-        if subject is None:
+        if subject is None or default_graphs is not None or named_graphs is not None:
             return False
         try:
             triples = self._reader().quads_for_pattern(ox.NamedNode(subject), None, None)

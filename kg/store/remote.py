@@ -115,6 +115,15 @@ class SparqlStore:
     def query_memory(self) -> tuple[int, int] | None:
         return None  # the remote server evaluates, under its own limits
 
+    def bounded(
+        self,
+        sparql: str,
+        *,
+        default_graphs: list[str] | None = None,
+        named_graphs: list[str] | None = None,
+    ) -> bool:
+        return False  # a round trip to another server is never bounded: it keeps its deadline
+
     def exclusive(self) -> AbstractContextManager[None]:
         return self._state.exclusive()
 

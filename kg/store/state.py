@@ -51,8 +51,10 @@ class LocalState:
 
     def modified(self, otherwise: Path) -> float:
         """When the content last changed: the generation's time, else ``otherwise``'s."""
-        marker = self.directory / GENERATION_FILE
-        return (marker if marker.exists() else otherwise).stat().st_mtime
+        try:
+            return os.stat(self._marker).st_mtime  # read on every page: no pathlib
+        except FileNotFoundError:
+            return otherwise.stat().st_mtime
 
     @contextmanager
     def writing(self, expected_generation: int | None = None) -> Iterator[None]:

@@ -17,7 +17,9 @@ from tests.conftest import child_pids, stat_fields
 
 # 20,000 triples: the runaway's 400 million pairs take minutes, the lookup milliseconds
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . FILTER(?c != ?f) }"
-LOOKUP = "SELECT ?o WHERE { <http://ex/s%d> ?p ?o }"
+# short, but no point lookup (its FILTER): evaluated by a helper, in a slot, as a join would be
+LOOKUP = "SELECT ?o WHERE { <http://ex/s%d> ?p ?o FILTER (BOUND(?o)) }"
+POINT_LOOKUP = "SELECT ?o WHERE { <http://ex/s%d> ?p ?o }"
 
 
 @pytest.fixture
@@ -83,6 +85,22 @@ def test_a_query_holding_its_slot_to_its_end_makes_the_others_wait(store):
     runaway = run_runaway(runner, outcome)
     time.sleep(1)
     assert timed_lookup(runner, 2) > 1.5  # it waited for the runaway to be stopped
+    runaway.join(30)
+    assert isinstance(outcome.get("error"), QueryTimeoutError)
+
+
+def test_a_point_lookup_is_answered_at_once_while_the_only_slot_is_held(store):
+    """A point lookup's cost is bounded by its entity's triples: it takes no slot and no
+    helper, and waits for no runaway."""
+    runner = QueryRunner(store, timeout=3, slots=1, long_after=0)
+    outcome: dict = {}
+    runaway = run_runaway(runner, outcome)
+    time.sleep(1)
+    helpers = set(child_pids(os.getpid()))
+    started = time.monotonic()
+    assert b'"2"' in runner.run(request(POINT_LOOKUP % 2))
+    assert time.monotonic() - started < 1  # the runaway holds the slot for 2 s more
+    assert set(child_pids(os.getpid())) <= helpers  # no helper started for it
     runaway.join(30)
     assert isinstance(outcome.get("error"), QueryTimeoutError)
 

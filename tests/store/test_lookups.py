@@ -1,10 +1,9 @@
-"""Point lookups: told from other queries by their text, and evaluated in the worker itself."""
+"""Point lookups: told from other queries by their text, and bounded by their entity's triples."""
 
 from __future__ import annotations
 
 import io
 import json
-import threading
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -43,21 +42,6 @@ def test_a_lookup_is_one_pattern_of_a_constant_subject(query: str, subject: str 
     assert lookup_subject(query) == subject
 
 
-def helpers_running() -> set[str]:
-    """Child processes of this process: the stores' query helpers."""
-    return {
-        pid
-        for task in Path("/proc/self/task").iterdir()
-        for pid in (task / "children").read_text().split()
-    }
-
-
-def answer(store: EmbeddedStore, query: str) -> list:
-    output = io.BytesIO()
-    store.serialize_query(output, query, JSON, cancel=threading.Event())
-    return sorted(map(str, json.loads(output.getvalue())["results"]["bindings"]))
-
-
 def fill(store: EmbeddedStore, subject: str, triples: int) -> None:
     quads = "".join(
         f'<{subject}> <https://schema.org/name> "name {n}" <https://w3id.org/g> .\n'
@@ -66,20 +50,19 @@ def fill(store: EmbeddedStore, subject: str, triples: int) -> None:
     store.load(quads.encode(), ox.RdfFormat.N_QUADS)
 
 
-def test_a_lookup_is_answered_in_this_process_as_a_helper_would(tmp_path: Path):
+def test_a_lookup_of_an_entity_with_few_triples_is_bounded(tmp_path: Path):
     store = EmbeddedStore(tmp_path / "store", idle_helpers=1)
     fill(store, X, 30)
-    before = helpers_running()
-    here = answer(store, f"SELECT ?p ?o WHERE {{ <{X}> ?p ?o }}")
-    assert helpers_running() <= before  # no helper was started for it
-    helped = answer(store, f"SELECT ?p ?o WHERE {{ <{X}> ?p ?o FILTER(true) }}")
-    assert helpers_running() - before  # a helper was started
-    assert here == helped and len(here) == 30
+    lookup = f"SELECT ?p ?o WHERE {{ <{X}> ?p ?o }}"
+    assert store.bounded(lookup)
+    assert not store.bounded(lookup, default_graphs=["https://w3id.org/g"])  # a dataset of its own
+    assert not store.bounded(f"SELECT ?p ?o WHERE {{ <{X}> ?p ?o FILTER(true) }}")
+    output = io.BytesIO()
+    store.serialize_query(output, lookup, JSON)  # at once, as the runner asks it
+    assert len(json.loads(output.getvalue())["results"]["bindings"]) == 30
 
 
-def test_an_entity_with_many_triples_is_left_to_the_helpers(tmp_path: Path):
+def test_an_entity_with_many_triples_is_not_bounded(tmp_path: Path):
     store = EmbeddedStore(tmp_path / "store", idle_helpers=1)
     fill(store, X, LOOKUP_TRIPLES + 1)
-    before = helpers_running()
-    assert len(answer(store, f"SELECT ?p ?o WHERE {{ <{X}> ?p ?o }}")) == LOOKUP_TRIPLES + 1
-    assert helpers_running() - before  # a helper was started
+    assert not store.bounded(f"SELECT ?p ?o WHERE {{ <{X}> ?p ?o }}")
