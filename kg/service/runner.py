@@ -1,11 +1,13 @@
 """Running queries under a deadline, streaming their serialized results, caching small ones.
 
-Each query runs in a helper thread that serializes its results into a bounded channel; the
-caller reads the channel under the deadline. When the deadline passes, the caller gets
-``QueryTimeoutError`` and the helper is told to stop: the embedded store evaluates in a helper
-process, which it kills (pyoxigraph cannot cancel a query), a remote leaves it to its server. A
-query still evaluating in this process after that is a *runaway*, and the runner calls
-``on_runaway`` — the server restarts the worker gracefully, which is what ends it.
+A point lookup the store bounds by a few of its triples (``Store.bounded``) is answered at
+once, on the caller's thread. Every other query runs in a helper thread that serializes its
+results into a bounded channel; the caller reads the channel under the deadline. When the
+deadline passes, the caller gets ``QueryTimeoutError`` and the helper is told to stop: the
+embedded store evaluates in a helper process, which it kills (pyoxigraph cannot cancel a
+query), a remote leaves it to its server. A query still evaluating in this process after that
+is a *runaway*, and the runner calls ``on_runaway`` — the server restarts the worker
+gracefully, which is what ends it.
 
 At most ``slots`` queries evaluate at once (KG_QUERY_SLOTS: one per core by default), as in
 Fuseki's or GraphDB's query pools: the others wait for a slot, and a query's time limit counts
