@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 # One left-to-right scan: strings, IRIs and comments, so that none hides inside another
@@ -14,6 +15,7 @@ _TOKENS = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=32)  # a query is read several times in one request
 def code_only(sparql: str, *, keep_iris: bool) -> str:
     """The text with strings and comments blanked out (and IRIs too, unless kept), each by
     as many spaces: positions in it are positions in the original."""
