@@ -35,6 +35,7 @@ so no client can take a cut result for a whole one.
 from __future__ import annotations
 
 import io
+import logging
 import queue
 import threading
 import time
@@ -53,8 +54,10 @@ from kg.store.running import Running, Throttled
 CACHEABLE_BYTES = 256 * 1024
 AT_ONCE_BYTES = 16 * 1024 * 1024  # more than a bounded query's answer can take
 FAIR_SHARE_RETRY = 5  # seconds a client over its share is told to wait
+RUNAWAY_AFTER = 10  # seconds a stopped query may take to end before its worker is replaced
 SHARE_LOOK = 0.25  # seconds between looks at the running queries, in each process
 _DONE = object()
+log = logging.getLogger("kg.runner")
 
 
 class QueryTimeoutError(Exception):
@@ -304,12 +307,19 @@ class QueryRunner:
         # a helper process is killed within a tenth of a second; a query evaluating in
         # this process (none but the in-memory store's) ends only with the process
         if not job.done.wait(0.5):
-            if job.slot:  # its worker restarts: the slot serves the queries still to come
+            if job.slot:  # the queries still to come need it
                 job.slot.release()
-            self._on_runaway()
+            threading.Thread(target=self._watch, args=(job,), daemon=True).start()
         return QueryTimeoutError(
             f"the query did not finish within {self.timeout:g} s and was stopped"
         )
+
+    def _watch(self, job: _Job) -> None:
+        # on a loaded machine the thread of a killed helper's query may take a while to see
+        # it end: only one still at work RUNAWAY_AFTER seconds on is a runaway
+        if not job.done.wait(RUNAWAY_AFTER):
+            log.warning("a stopped query still runs %s s on: its worker is replaced", RUNAWAY_AFTER)
+            self._on_runaway()
 
     def _remember(self, key: tuple, body: bytes) -> None:
         with self._lock:
