@@ -309,10 +309,10 @@ def _heads(store: Store, ns: Namespaces, iri: str) -> list[dict]:
             "end": _first(own.get("end")),
         }
         kept = heads.setdefault(tuple(head.values()), {**head, "sources": []})
-        kept["sources"] = sorted(
-            {source["key"]: source for source in [*kept["sources"], *tenure["sources"]]}.values(),
-            key=lambda source: source["key"],
-        )
+        # each source once, as _rows orders them: sources without a notation share a key
+        pairs = {(source["key"], source["iri"]) for source in kept["sources"] + tenure["sources"]}
+        ordered = sorted(pairs, key=lambda pair: f"{pair[0]} {pair[1]}")
+        kept["sources"] = [{"key": key, "iri": iri} for key, iri in ordered]
     return sorted(heads.values(), key=lambda head: head["start"] or "")
 
 

@@ -2,9 +2,10 @@
 
 A query of one triple pattern whose subject is a constant — ``SELECT ?p ?o WHERE { <x> ?p ?o }``,
 ``ASK { <x> a ?type }``, ``CONSTRUCT WHERE { <x> ?p ?o }`` — or ``DESCRIBE <x>`` reads at most the
-triples whose subject is that entity. When those are few, the embedded store evaluates it in the
-worker itself: no helper process, no round trip, and no runaway possible. Anything else — a
-join, a FILTER, a path, a sub-query, a subject with too many triples — goes to the helpers.
+triples whose subject is that entity. When those are few (``EmbeddedStore.bounded``), the
+runner answers it at once on the request's thread: no helper process, no round trip, and no
+runaway possible. Anything else — a join, a FILTER, a path, a sub-query, a subject with too
+many triples — goes to the helpers.
 
 The test is on the text, conservatively: a query it cannot read as such a lookup is not one.
 """
