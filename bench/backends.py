@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the test suite's remote servers, started the same way here
 
 from kg.namespaces import Namespaces  # noqa: E402
-from kg.service.queries import named_query  # noqa: E402
+from kg.service.query.queries import named_query  # noqa: E402
 from tests.conftest import OxigraphServer, RemoteServer, VirtuosoServer  # noqa: E402
 
 BASE = "https://w3id.org/policykg/"

@@ -72,7 +72,7 @@ def named_query_times(runs: int) -> list[list[str]]:
     sys.path.insert(0, str(ROOT))
     from kg.namespaces import Namespaces
     from kg.service import loading
-    from kg.service.queries import named_queries, run_query
+    from kg.service.query.queries import named_queries, run_query
     from kg.store.embedded import EmbeddedStore
 
     ns, store = Namespaces(), EmbeddedStore()

@@ -49,7 +49,7 @@ from pathlib import Path
 from measure import Server, synthetic, table
 
 from kg.namespaces import Namespaces
-from kg.service.queries import named_query
+from kg.service.query.queries import named_query
 
 BASE = "https://w3id.org/policykg/"
 TOKEN = "load-test-token"

@@ -23,10 +23,10 @@ from measure import synthetic, table
 
 from kg.namespaces import Namespaces
 from kg.service import loading
-from kg.service.export import union_graph
-from kg.service.validation import validate
+from kg.service.publish.export import union_graph
 from kg.service.write.contributions import PAYLOAD_FORMATS, contribute, parse_payload
 from kg.service.write.proposals import admit, propose, refuse
+from kg.service.write.validation import validate
 from kg.store.embedded import EmbeddedStore
 from kg.store.proposals import ProposalDesk
 

@@ -18,7 +18,7 @@ from kg.formats import UnknownFormatError
 from kg.namespaces import Namespaces
 from kg.rdfio import ParseError
 from kg.service.imports.ice_287g import SheetError
-from kg.service.queries import ForbiddenQueryError, UnknownQueryError
+from kg.service.query.queries import ForbiddenQueryError, UnknownQueryError
 from kg.store import QuerySyntaxError, Store, StoreError
 from kg.store.factory import open_store
 

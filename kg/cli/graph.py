@@ -21,9 +21,9 @@ from kg.cli import (
 from kg.formats import RDF_FORMATS, RESULTS_FORMATS, rdf_format_named, results_format_named
 from kg.namespaces import Namespaces
 from kg.service import loading
-from kg.service.export import export, store_dataset
-from kg.service.queries import named_queries, named_query, run_query
-from kg.service.validation import validate
+from kg.service.publish.export import export, store_dataset
+from kg.service.query.queries import named_queries, named_query, run_query
+from kg.service.write.validation import validate
 from kg.store.embedded import EmbeddedStore
 
 

@@ -9,7 +9,7 @@ import sys
 import click
 
 from kg.cli import EXIT_BAD_INPUT, Context, handles_errors, main, pass_context, text_table
-from kg.service.entities import KINDS
+from kg.service.publish.entities import KINDS
 from kg.service.search import MAX_LIMIT, SearchError, SearchIndex
 
 COLUMNS = ["iri", "label", "kind", "state", "why"]

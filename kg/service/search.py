@@ -18,8 +18,8 @@ from dataclasses import asdict, dataclass
 import tantivy
 
 from kg.namespaces import Namespaces
-from kg.service.entities import KIND_ROOTS, KINDS
-from kg.service.queries import select_rows
+from kg.service.publish.entities import KIND_ROOTS, KINDS
+from kg.service.query.queries import select_rows
 from kg.store import Store
 
 MAX_QUERY = 500  # characters

@@ -8,8 +8,8 @@ import threading
 import time
 
 from kg.namespaces import Namespaces
-from kg.service.browse import SPECS, catalogue
-from kg.service.overview import overview
+from kg.service.publish.browse import SPECS, catalogue
+from kg.service.publish.overview import overview
 from kg.service.search import SearchIndex
 from kg.store import Store, StoreError
 

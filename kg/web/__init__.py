@@ -14,7 +14,7 @@ from flask import Flask
 
 from kg.config import Settings
 from kg.service.loading import ensure_loaded
-from kg.service.runner import QueryRunner
+from kg.service.query.runner import QueryRunner
 from kg.service.search import SearchIndex
 from kg.service.warm import keep_warm
 from kg.store import Store

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 from werkzeug.exceptions import BadRequest
 
-from kg.service.browse import SPECS, FilterError, listing
+from kg.service.publish.browse import SPECS, FilterError, listing
 from kg.web import current
 from kg.web.caching import cached_page
 

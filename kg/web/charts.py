@@ -7,7 +7,7 @@ import math
 
 from markupsafe import Markup, escape
 
-from kg.service.program import Publication
+from kg.service.publish.program import Publication
 
 STRIP_STEP, STRIP_LANE = 5, 9
 CHART_WIDTH, CHART_HEIGHT, MARGIN = 760, 300, 44

@@ -12,9 +12,9 @@ from collections.abc import Iterator
 
 from flask import Blueprint, Response, abort, render_template, request
 
-from kg.service.export import DUMPS, export
-from kg.service.serialize import jsonld_context
-from kg.service.void import void_description
+from kg.service.publish.export import DUMPS, export
+from kg.service.publish.serialize import jsonld_context
+from kg.service.publish.void import void_description
 from kg.web import current
 from kg.web.caching import is_fresh, validators
 from kg.web.negotiation import choose

@@ -13,8 +13,8 @@ from werkzeug.exceptions import HTTPException
 
 from kg.formats import UnknownFormatError
 from kg.rdfio import ParseError
-from kg.service.queries import ForbiddenQueryError
-from kg.service.runner import FairShareError, QueryTimeoutError
+from kg.service.query.queries import ForbiddenQueryError
+from kg.service.query.runner import FairShareError, QueryTimeoutError
 from kg.service.write.contributions import AlreadyContributedError, ContributionError
 from kg.service.write.proposals import DecidedError, NotYoursError, ProposalError, ReasonError
 from kg.service.write.updates import UnsupportedUpdateError

@@ -12,7 +12,7 @@ from rdflib import Graph
 from werkzeug.exceptions import BadRequest, Conflict, NotFound
 
 from kg.namespaces import is_iri
-from kg.service import graph_store
+from kg.service.write import graph_store
 from kg.service.write.updates import GateRefusal
 from kg.store import StoreConflictError
 from kg.web import current

@@ -13,9 +13,9 @@ from __future__ import annotations
 from flask import Blueprint, Response, render_template
 from rdflib import Graph
 
-from kg.service.describe import describe, is_iri
-from kg.service.entities import entity_page
-from kg.service.ontology import ontology_graph, ontology_terms
+from kg.service.publish.describe import describe, is_iri
+from kg.service.publish.entities import entity_page
+from kg.service.publish.ontology import ontology_graph, ontology_terms
 from kg.web import current
 from kg.web.caching import cached_page
 from kg.web.negotiation import choose

@@ -7,8 +7,8 @@ from flask import Blueprint, render_template
 from werkzeug.exceptions import NotFound
 
 from kg.service.imports.states import STATES
-from kg.service.overview import UnknownStateError, overview, state_page
-from kg.service.queries import named_queries
+from kg.service.publish.overview import UnknownStateError, overview, state_page
+from kg.service.query.queries import named_queries
 from kg.web import current
 from kg.web.caching import cached_page
 from kg.web.charts import state_map, timeline_chart

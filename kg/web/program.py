@@ -6,8 +6,8 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, render_template
 
-from kg.service.program import program
-from kg.service.queries import named_query
+from kg.service.publish.program import program
+from kg.service.query.queries import named_query
 from kg.web import current
 from kg.web.caching import cached_page
 from kg.web.charts import timeline_chart

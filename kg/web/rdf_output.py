@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Response
 from rdflib import Graph
 
-from kg.service.serialize import DOCUMENT_FORMATS, serialize
+from kg.service.publish.serialize import DOCUMENT_FORMATS, serialize
 from kg.web import current
 
 RDF_MEDIA_TYPES = list(DOCUMENT_FORMATS)

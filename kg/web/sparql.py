@@ -13,9 +13,9 @@ from flask import Blueprint, Response, g, render_template, request, url_for
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
 from kg.formats import GRAPH_FALLBACKS, GRAPH_MEDIA_TYPES, RESULTS_MEDIA_TYPES
-from kg.service.description import service_description
-from kg.service.queries import query_form
-from kg.service.runner import QueryRequest
+from kg.service.query.description import service_description
+from kg.service.query.queries import query_form
+from kg.service.query.runner import QueryRequest
 from kg.service.write.updates import GateRefusal, gated_update
 from kg.web import current
 from kg.web.caching import cached_page

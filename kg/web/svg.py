@@ -9,7 +9,7 @@ import math
 from markupsafe import Markup, escape
 
 from kg.namespaces import Namespaces
-from kg.service.entities import EntityPage
+from kg.service.publish.entities import EntityPage
 
 WIDTH, HEIGHT, RADIUS = 720, 460, 175
 MAX_NEIGHBOURS = 14

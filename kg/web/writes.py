@@ -16,9 +16,9 @@ from werkzeug.exceptions import (
     UnsupportedMediaType,
 )
 
-from kg.service.validation import ValidationReport
 from kg.service.write.contributions import PAYLOAD_FORMATS, parse_payload
 from kg.service.write.gate import Triple
+from kg.service.write.validation import ValidationReport
 from kg.web import current
 from kg.web.auth import Identity
 from kg.web.negotiation import choose

@@ -16,11 +16,11 @@ from rdflib import Literal, URIRef
 
 from kg.resources import dataset_files
 from kg.service import loading
-from kg.service.export import store_dataset
 from kg.service.imports.ice_287g import SheetError, publications_at
-from kg.service.queries import named_query, run_query, select_rows
-from kg.service.validation import validate
+from kg.service.publish.export import store_dataset
+from kg.service.query.queries import named_query, run_query, select_rows
 from kg.service.write.gate import validate_change
+from kg.service.write.validation import validate
 from kg.store.embedded import EmbeddedStore
 from tests.conftest import NS
 

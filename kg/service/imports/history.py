@@ -38,7 +38,7 @@ from kg.service.imports import (
 from kg.service.imports.ice_287g import Publication, Row, SheetError, publication_order
 from kg.service.imports.kinds import class_of, kind_of
 from kg.service.imports.reconcile import Places, agency_index, core_names, full_name
-from kg.service.queries import select_rows
+from kg.service.query.queries import select_rows
 from kg.store import Store
 
 ICE = "id/agency/ice"

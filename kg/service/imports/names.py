@@ -39,7 +39,7 @@ from kg.service.imports.kinds import (
     kind_of_class,
 )
 from kg.service.imports.states import STATES
-from kg.service.queries import select_rows
+from kg.service.query.queries import select_rows
 from kg.store import Store
 
 GRAPH = "graph/policykg/names"

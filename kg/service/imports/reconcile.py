@@ -23,7 +23,7 @@ from kg.namespaces import Namespaces
 from kg.service.imports import RDF_TYPE, RDFS_LABEL, SCHEMA, Quads, iri, slug, text
 from kg.service.imports.kinds import kind_of_class
 from kg.service.imports.states import STATES
-from kg.service.queries import select_rows
+from kg.service.query.queries import select_rows
 from kg.store import Store
 
 # Words that say what kind of agency it is, then words that say what kind of place.

@@ -23,11 +23,11 @@ from rdflib.term import Node
 
 from kg.namespaces import Namespaces, is_iri
 from kg.rdfio import ParseError, parse_error
-from kg.service.describe import to_rdflib
-from kg.service.queries import select_rows
-from kg.service.serialize import jsonld_context
-from kg.service.validation import ValidationReport
+from kg.service.publish.describe import to_rdflib
+from kg.service.publish.serialize import jsonld_context
+from kg.service.query.queries import select_rows
 from kg.service.write.gate import Triple, subclasses, validate_change, vocabulary_kept
+from kg.service.write.validation import ValidationReport
 from kg.store import Store, StoreConflictError
 
 PROV = Namespace("http://www.w3.org/ns/prov#")

@@ -4,8 +4,8 @@ kinds, the activity vocabulary, agencies' policies and their provisions for a po
 from __future__ import annotations
 
 from kg.namespaces import Namespaces
-from kg.service.entities import RULE_KINDS
-from kg.service.queries import select_rows
+from kg.service.publish.entities import RULE_KINDS
+from kg.service.query.queries import select_rows
 from kg.store import Store
 
 

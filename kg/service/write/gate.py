@@ -25,9 +25,9 @@ from rdflib import RDF, RDFS, BNode, Dataset, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from kg.namespaces import Namespaces
-from kg.service.describe import to_rdflib
-from kg.service.export import store_dataset
-from kg.service.validation import ValidationReport, validate
+from kg.service.publish.describe import to_rdflib
+from kg.service.publish.export import store_dataset
+from kg.service.write.validation import ValidationReport, validate
 from kg.store import Store
 
 Triple = tuple[Node, Node, Node]

@@ -25,11 +25,11 @@ from rdflib.plugins.sparql.parser import parseUpdate
 from rdflib.term import Node
 
 from kg.namespaces import Namespaces
-from kg.service.describe import to_rdflib
-from kg.service.queries import check_allowed
-from kg.service.rdflib_sparql import PARSER_LOCK
-from kg.service.validation import ValidationReport
+from kg.service.publish.describe import to_rdflib
+from kg.service.query.queries import check_allowed
+from kg.service.query.rdflib_sparql import PARSER_LOCK
 from kg.service.write.gate import validate_change
+from kg.service.write.validation import ValidationReport
 from kg.store import DEFAULT_GRAPH, QuerySyntaxError, Store
 from kg.store.sparql_text import code_only
 

@@ -11,7 +11,7 @@ from rdflib import RDF, Literal, URIRef
 from rdflib.term import Node
 
 from kg.namespaces import STANDARD_PREFIXES, Namespaces
-from kg.service.entities import RULE_KINDS, labels
+from kg.service.publish.entities import RULE_KINDS, labels
 from kg.service.write.gate import Triple
 from kg.store import Store
 

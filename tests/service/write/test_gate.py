@@ -8,9 +8,9 @@ from hypothesis import strategies as st
 from rdflib import RDF, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import XSD
 
-from kg.service.export import store_dataset, union_graph
-from kg.service.validation import validate
+from kg.service.publish.export import store_dataset, union_graph
 from kg.service.write.gate import validate_change
+from kg.service.write.validation import validate
 from tests.conftest import NS
 
 PKG = Namespace(NS.pkg)

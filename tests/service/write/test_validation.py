@@ -8,8 +8,8 @@ import pyshacl
 import pytest
 from rdflib import Graph
 
-from kg.service.export import union_graph
-from kg.service.validation import shapes_graph, validate
+from kg.service.publish.export import union_graph
+from kg.service.write.validation import shapes_graph, validate
 from tests.conftest import select
 
 

@@ -47,7 +47,7 @@ from typing import BinaryIO
 import pyoxigraph as ox
 
 from kg.rdfio import ChunkWriter
-from kg.service.queries import check_allowed
+from kg.service.query.queries import check_allowed
 from kg.store import Store
 from kg.store.running import Running, Throttled
 

@@ -14,7 +14,7 @@ from rdflib.term import Node
 
 from kg.namespaces import Namespaces
 from kg.resources import shape_files
-from kg.service.rdflib_sparql import PARSER_LOCK
+from kg.service.query.rdflib_sparql import PARSER_LOCK
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 SEVERITY_ORDER = {"Violation": 0, "Warning": 1, "Info": 2}
@@ -114,7 +114,7 @@ def validate(
     data: Graph, ns: Namespaces, *, focus_nodes: list[Node] | None = None
 ) -> ValidationReport:
     """Validates ``data`` (which must hold the ontology, for the class hierarchy): a Dataset
-    whose graphs are the sources (kg.service.export.store_dataset), or one graph, taken as a
+    whose graphs are the sources (kg.service.publish.export.store_dataset), or one graph, taken as a
     single source."""
     if not isinstance(data, Dataset):  # the rules that hold per source read named graphs
         data = _single_source(data)

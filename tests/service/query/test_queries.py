@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from kg.service.queries import (
+from kg.service.query.queries import (
     ForbiddenQueryError,
     UnknownQueryError,
     check_allowed,

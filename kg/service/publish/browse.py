@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from kg.namespaces import Namespaces
 from kg.service.cache import per_generation
-from kg.service.queries import select_rows as _rows
+from kg.service.query.queries import select_rows as _rows
 from kg.store import Store
 
 PER_PAGE = 100

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from kg.namespaces import Namespaces
 from kg.service.cache import per_generation
 from kg.service.imports.states import STATES
-from kg.service.program import Publication, program, publications
-from kg.service.queries import named_rows, select_rows
+from kg.service.publish.program import Publication, program, publications
+from kg.service.query.queries import named_rows, select_rows
 from kg.store import Store
 
 AGENCY_ROOTS = "VALUES ?root { pkg:LawEnforcementAgency pkg:FederalAgency pkg:Administration }"

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from rdflib import URIRef
 
 from kg.namespaces import Namespaces
-from kg.service import program
 from kg.service.cache import per_generation
-from kg.service.describe import facts
-from kg.service.queries import select_rows
+from kg.service.publish import program
+from kg.service.publish.describe import facts
+from kg.service.query.queries import select_rows
 from kg.store import Store
 
 KINDS = ["statement", "source", "policy", "event", "person", "organization", "place", "concept"]

@@ -6,8 +6,8 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF, VOID, XSD
 
 from kg.namespaces import Namespaces
-from kg.service.export import DUMPS
-from kg.service.queries import select_rows
+from kg.service.publish.export import DUMPS
+from kg.service.query.queries import select_rows
 from kg.store import Store
 
 PROV = Namespace("http://www.w3.org/ns/prov#")

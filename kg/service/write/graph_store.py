@@ -10,9 +10,9 @@ from __future__ import annotations
 from rdflib import URIRef
 
 from kg.namespaces import Namespaces
-from kg.service.validation import ValidationReport
 from kg.service.write.gate import Triple
 from kg.service.write.updates import Change, gated_change, graph_quads
+from kg.service.write.validation import ValidationReport
 from kg.store import Store
 
 

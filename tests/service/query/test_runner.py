@@ -11,7 +11,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from kg.service.runner import QueryRequest, QueryRunner, QueryTimeoutError
+from kg.service.query.runner import QueryRequest, QueryRunner, QueryTimeoutError
 from kg.store.embedded import EmbeddedStore
 from tests.conftest import child_pids, stat_fields
 

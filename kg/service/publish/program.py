@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from kg.namespaces import Namespaces
 from kg.service.cache import per_generation
-from kg.service.queries import named_rows, select_rows
+from kg.service.query.queries import named_rows, select_rows
 from kg.store import Store
 
 
