@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import pyoxigraph as ox
 from flask import Blueprint, Response, render_template, request
 from werkzeug.exceptions import Conflict, Gone, NotFound
 
+from kg.formats import rdf_format_for_media_type
 from kg.service.write.contributions import (
     AlreadyContributedError,
     ContributionError,
@@ -13,7 +13,7 @@ from kg.service.write.contributions import (
     WithdrawnError,
     contribute,
     contribution,
-    contribution_dataset,
+    contribution_document,
     contributions,
     withdraw,
 )
@@ -32,11 +32,7 @@ from kg.web.writes import (
 
 blueprint = Blueprint("assertions", __name__)
 
-DATASET_TYPES = {
-    "application/trig": ox.RdfFormat.TRIG,
-    "application/n-quads": ox.RdfFormat.N_QUADS,
-    "application/ld+json": ox.RdfFormat.JSON_LD,
-}
+DATASET_TYPES = ["application/trig", "application/n-quads", "application/ld+json"]
 
 
 @blueprint.post("/assertions")
@@ -90,8 +86,8 @@ def show(identifier: str) -> Response | str:
         return render_template("assertion.html", entry=entry)
     if media_type == "application/json":
         return json_response(entry, headers={"Vary": "Accept"})
-    quads = contribution_dataset(app.store, ns, identifier)
-    body = ox.serialize(quads, format=DATASET_TYPES[media_type])
+    fmt = rdf_format_for_media_type(media_type)
+    body = contribution_document(app.store, ns, identifier, fmt)
     return Response(body, content_type=media_type, headers={"Vary": "Accept"})
 
 

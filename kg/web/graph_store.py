@@ -8,7 +8,6 @@ a token and pass the validation gate (422 with the report when they would break 
 from __future__ import annotations
 
 from flask import Blueprint, Response, request
-from rdflib import Graph
 from werkzeug.exceptions import BadRequest, Conflict, NotFound
 
 from kg.namespaces import is_iri
@@ -42,12 +41,9 @@ def get() -> Response:
     graph = _graph()
     media_type = choose(RDF_MEDIA_TYPES)
     try:
-        triples = graph_store.read(current().store, graph)
+        document = graph_store.read(current().store, graph)
     except graph_store.NoSuchGraphError as error:
         raise NotFound(str(error)) from None
-    document = Graph()
-    for triple in triples:
-        document.add(triple)
     return rdf_response(document, media_type, {"Vary": "Accept"})
 
 

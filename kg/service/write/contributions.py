@@ -289,8 +289,15 @@ def contribution(store: Store, ns: Namespaces, identifier: str) -> dict:
     return _entry(rows[0], ns)
 
 
-def contribution_dataset(store: Store, ns: Namespaces, identifier: str) -> list[ox.Quad]:
-    """The contribution's triples in its graph, and its record in the metadata graph."""
+def contribution_document(
+    store: Store, ns: Namespaces, identifier: str, fmt: ox.RdfFormat
+) -> bytes:
+    """The contribution's triples in its graph, and its record in the metadata graph, as a
+    document in a quad format (TriG, N-Quads, JSON-LD)."""
+    return ox.serialize(_contribution_quads(store, ns, identifier), format=fmt)
+
+
+def _contribution_quads(store: Store, ns: Namespaces, identifier: str) -> list[ox.Quad]:
     graph = contribution(store, ns, identifier)["graph"]
     query = f"""SELECT ?s ?p ?o ?g WHERE {{
         {{ GRAPH <{graph}> {{ ?s ?p ?o }} BIND (<{graph}> AS ?g) }} UNION

@@ -1,13 +1,13 @@
 """The SPARQL 1.1 Graph Store HTTP Protocol's operations, through the validation gate.
 
 A graph is named by an IRI, or is the store's own default graph (``None``). Reading returns
-its triples; PUT replaces them, POST adds to them, DELETE drops the graph — each write
+it as an rdflib graph; PUT replaces them, POST adds to them, DELETE drops the graph — each write
 validated as a change to the whole graph and applied in one update.
 """
 
 from __future__ import annotations
 
-from rdflib import URIRef
+from rdflib import Graph, URIRef
 
 from kg.namespaces import Namespaces
 from kg.service.write.gate import Triple
@@ -28,10 +28,13 @@ def exists(store: Store, graph: str | None) -> bool:
     return graph is None or graph in store.graphs()
 
 
-def read(store: Store, graph: str | None) -> list[Triple]:
+def read(store: Store, graph: str | None) -> Graph:
     if not exists(store, graph):
         raise NoSuchGraphError(f"no graph <{graph}>")
-    return [quad[:3] for quad in graph_quads(store, _target(graph))]
+    document = Graph()
+    for quad in graph_quads(store, _target(graph)):
+        document.add(quad[:3])
+    return document
 
 
 def replace(store: Store, ns: Namespaces, graph: str | None, triples: list[Triple]) -> bool:
