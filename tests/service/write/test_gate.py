@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -14,6 +16,8 @@ from kg.service.write.validation import validate
 from tests.conftest import NS
 
 PKG = Namespace(NS.pkg)
+# each example validates the whole seed graph too (about 2.5 s); GATE_EXAMPLES=200 for a longer run
+GATE_EXAMPLES = int(os.environ.get("GATE_EXAMPLES", "15"))
 DCT = Namespace("http://purl.org/dc/terms/")
 ORG = Namespace("http://www.w3.org/ns/org#")
 SCHEMA = Namespace("https://schema.org/")
@@ -128,7 +132,7 @@ def violations(report) -> set[tuple]:
 
 
 @settings(
-    max_examples=30,
+    max_examples=GATE_EXAMPLES,
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
