@@ -1,8 +1,8 @@
 """The SPARQL 1.1 Graph Store HTTP Protocol's operations, through the validation gate.
 
 A graph is named by an IRI, or is the store's own default graph (``None``). Reading returns
-it as an rdflib graph; PUT replaces them, POST adds to them, DELETE drops the graph — each write
-validated as a change to the whole graph and applied in one update.
+it as an rdflib graph; PUT replaces its triples, POST adds to them, DELETE drops the graph —
+each write validated as a change to the whole graph and applied in one update.
 """
 
 from __future__ import annotations
