@@ -191,11 +191,12 @@ def test_kg_load_killed_midway_is_whole_or_absent(store, tmp_path):
 def test_kg_import_killed_midway_is_whole_or_absent(store):
     # a first import, then a re-import, which replaces the publication: never half of either
     for attempt in ("first", "again"):
+        if attempt == "again":  # the re-import starts from the whole first import
+            shutil.rmtree(store)
+            shutil.copytree(store.parent / "reference-first", store)
         reference = store.parent / f"reference-{attempt}"
         shutil.copytree(store, reference)
         assert run_kg("import", "fbi-lee", str(FBI), store=reference).returncode == 0
         before, whole = counts(store)["all"], counts(reference)["all"]
         run_killed(store, "import", "fbi-lee", str(FBI))
         assert counts(store)["all"] in (before, whole), attempt
-        shutil.rmtree(store)  # the re-import starts from the whole first import
-        shutil.copytree(reference, store)
