@@ -20,8 +20,9 @@ same traffic (not counted), at the same time:
   server without a budget or fair shares, as before they were (KG_QUERY_MEMORY_TOTAL=0,
   KG_CLIENT_LONG_QUERIES=0): mind the machine's memory with many runaways.
 It prints each kind's p50/p99 latency and errors, the runaway queries' fate, and the server's
-memory: in the first and the last 20 s, its peak beside the budget, and every 5 s as a bar
-chart. The lookups are then run
+memory (proportional set size of all its processes, sampled every 0.25 s): in the first and the
+last 20 s, its peak beside the bound (the idle server's, after the warm-up, plus the budget),
+and every 5 s as a bar chart. The lookups are then run
 alone against `oxigraph serve-read-only` on the same data, for a peer's latency at the same
 concurrency.
 The server's log is kept in bench/out/loadtest-server.log.
@@ -218,9 +219,9 @@ def runaway(url: str, results: list, index: int, clients: int) -> None:
 
 
 def memory_sampler(server: Server, samples: list, stopping: threading.Event) -> None:
-    while not stopping.wait(1.0):
+    while not stopping.wait(0.25):  # a runaway grows by hundreds of MB a second
         try:
-            samples.append((time.monotonic(), server.rss_mb()))
+            samples.append((time.monotonic(), server.pss_mb(), server.rss_mb()))
         except (ProcessLookupError, IndexError):  # a process was ending meanwhile
             continue
 
@@ -279,11 +280,13 @@ def main() -> None:
         "kg serve", [*kg, "serve", "--port", "18090"], "http://127.0.0.1:18090/sparql", env, log
     )
     root = "http://127.0.0.1:18090"
-    samples: list[tuple[float, float]] = []
+    samples: list[tuple[float, float, float]] = []
     stopping = threading.Event()
     try:
         if args.warmup:  # helpers started and caches filled, as on a server that has been up
             finish(*start_traffic(root, args, args.warmup, scratch, "warm-"))
+        server.settle()
+        idle = server.pss_mb()  # the idle server's own memory, that the budget comes on top of
         started = time.monotonic()
         threading.Thread(
             target=memory_sampler, args=(server, samples, stopping), daemon=True
@@ -306,7 +309,7 @@ def main() -> None:
         server.stop()
     peer = peer_lookups(data, scratch, min(args.seconds, 20))
     shutil.rmtree(scratch, ignore_errors=True)
-    report(args, figures, runaways, samples, started, peer, budget)
+    report(args, figures, runaways, samples, started, peer, budget, idle)
 
 
 def budget_of(root: str) -> float | None:
@@ -385,7 +388,7 @@ def peer_lookups(data: Path, scratch: Path, seconds: int) -> dict[str, float] | 
         server.stop()
 
 
-def report(args, figures, runaways, samples, started, peer, budget) -> None:
+def report(args, figures, runaways, samples, started, peer, budget, idle) -> None:
     if peer:
         figures = {**figures, "oxigraph: SPARQL lookups alone (16 clients)": peer}
     columns = ["requests", "p50 ms", "p99 ms", "non-2xx", "socket errors"]
@@ -414,16 +417,22 @@ def report(args, figures, runaways, samples, started, peer, budget) -> None:
         f"\nRunaway queries: {args.runaways} from {args.clients_of_runaways} client(s): {said} "
         f"(timeout {args.timeout:g} s; slowest answer {slowest:.1f} s)"
     )
-    seconds = [(at - started, mb) for at, mb in samples if at - started <= args.seconds]
+    kept = [sample for sample in samples if sample[0] - started <= args.seconds]
+    seconds = [(at - started, mb) for at, mb, _rss in kept]
     first = [mb for at, mb in seconds if at <= 20]
     last = [mb for at, mb in seconds if at >= args.seconds - 20]
     if first and last:
+        peak = max(mb for _at, mb in seconds)
+        bound = f"{idle + budget:,.0f} MB" if budget else "none"
         print(
-            f"Server memory (all processes): first 20 s median {statistics.median(first):,.0f} MB, "
-            f"last 20 s median {statistics.median(last):,.0f} MB, "
-            f"peak {max(mb for _at, mb in seconds):,.0f} MB; budget for queries "
-            f"{f'{budget:,.0f} MB' if budget else 'none'} (idle server: the first sample, "
-            f"{seconds[0][1]:,.0f} MB)\n"
+            "Server memory (all processes, proportional set size: a shared page counts once): "
+            f"first 20 s median {statistics.median(first):,.0f} MB, "
+            f"last 20 s median {statistics.median(last):,.0f} MB, peak {peak:,.0f} MB; "
+            f"idle server (after the warm-up) {idle:,.0f} MB + budget for queries "
+            f"{f'{budget:,.0f} MB' if budget else 'none'} = bound {bound}"
+            f"{' (held)' if budget and peak <= idle + budget else ' (passed)' if budget else ''}; "
+            f"resident sizes added up (shared pages once per process): peak "
+            f"{max(rss for *_, rss in kept):,.0f} MB\n"
         )
         memory_chart(seconds, args.runaways_at)
 

@@ -209,6 +209,17 @@ class Server:
                 total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
         return total / 2**20
 
+    def pss_mb(self) -> float:
+        """Proportional set size of the server and all its descendants: a page that several
+        processes share (a library, the interpreter) counts once, as the machine holds it."""
+        total = 0
+        for pid in descendants(self.process.pid):
+            with contextlib.suppress(FileNotFoundError, ProcessLookupError):
+                rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+                pss = [line.split()[1] for line in rollup.splitlines() if line.startswith("Pss:")]
+                total += int(pss[0]) * 1024 if pss else 0
+        return total / 2**20
+
     def stop(self) -> None:
         self.process.terminate()
         try:

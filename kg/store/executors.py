@@ -9,10 +9,13 @@ do not survive a fork.
 
 A query whose helper grows by more than ``max_memory`` bytes is stopped the same way
 (QueryMemoryError): memory, unlike time, cannot be waited out. So is the query that uses the
-most when all the queries of the store's processes together (the size of the helpers evaluating
-them, as kg.store.running records which they are) pass ``total_memory`` (QueryBudgetError): the
-largest goes, the others go on. A helper that grew by more than RETURN_AFTER in a query is
-ended after it rather than kept, so that a burst's memory returns to the system.
+most when all the queries of the store's processes together (the private memory of the helpers
+evaluating them, as kg.store.running records which they are) pass ``total_memory``
+(QueryBudgetError): the largest go, the others go on. New queries pass the budget's door one at
+a time, and a helper started for one is recorded before it starts, at HELPER_RESERVE at least:
+a crowd arriving at once starts no more helpers than the budget holds. A helper that grew by
+more than RETURN_AFTER in a query is ended after it rather than kept, so that a burst's memory
+returns to the system.
 
 While a query evaluates, its caller may ask it to yield the processor, as a function of the
 processor time it has used (a long query, so that short ones go first): its process is reniced.
@@ -43,7 +46,7 @@ from kg.store import (
     QuerySyntaxError,
     StoreError,
 )
-from kg.store.running import Running, Throttled, proportional
+from kg.store.running import Running, Throttled, private_memory
 from kg.store.state import LocalState
 
 log = logging.getLogger(__name__)
@@ -54,6 +57,7 @@ _ATTEMPTS = 3  # evaluations of one query, over fresh snapshots, while writes re
 RETURN_AFTER = 128 * 2**20  # a helper that grew by more in a query is ended, not kept
 BUDGET_LOOK = 0.1  # seconds between sums of the queries' memory, in each process
 ADMISSION_WAIT = 10.0  # seconds a new query waits for the budget to free before a 503
+HELPER_RESERVE = 64 * 2**20  # counted for a helper started for a query, before it grows
 
 
 class Executors:
@@ -64,48 +68,72 @@ class Executors:
         self.path, self.keep, self.max_memory = path, keep, max_memory  # bytes; 0: no limit
         self.total_memory = total_memory  # bytes, all queries of all processes; 0: no limit
         self.running = Running(path / "policykg.queries")
-        self._used = Throttled(self._memory_by_helper, BUDGET_LOOK)
+        self._used = Throttled(self._memory_by_query, BUDGET_LOOK)
         self._idle: list[_Executor] = []
         self._lock = threading.Lock()
+        self._admission = threading.Lock()  # one query at a time past the budget's door
 
     def memory_used(self) -> int:
         """The bytes the running queries of every process over the store hold (as last
         summed, at most BUDGET_LOOK ago)."""
         return sum(self._used.get().values())
 
-    def _memory_by_helper(self) -> dict[int, int]:
-        """Each running query's helper and its size (all of it: a helper started for a burst
-        costs its interpreter too)."""
+    def _memory_by_query(self) -> dict[str, int]:
+        """Each running query's memory, by its record: its helper's own (a helper started for
+        a burst counts whole, interpreter included), and at least HELPER_RESERVE for one
+        being started, so that a crowd of queries arriving at once is seen at once."""
         return {
-            record["helper"]: proportional(record["helper"]) or 0
-            for record in self.running.records().values()
+            key: max(_helper_memory(record), record.get("reserved", 0))
+            for key, record in self.running.records().items()
         }
 
-    def _wait_for_memory(self, cancel: threading.Event) -> None:
-        """No helper more while the running queries hold the whole budget: wait a little
-        for the largest to be stopped (a lookup is delayed, not refused), then 503."""
+    def _admit(self, cancel: threading.Event) -> tuple[_Executor, str | None]:
+        """A helper for a new query, and its record when it was started for it. No helper
+        more while the running queries hold the whole budget: the query waits a little for
+        the largest to be stopped (a lookup is delayed, not refused), then gets a 503. Queries
+        pass one at a time, each seeing the helpers started before it."""
         deadline = time.monotonic() + ADMISSION_WAIT
-        while self.total_memory and self.memory_used() >= self.total_memory:
-            if time.monotonic() >= deadline or cancel.is_set():
-                raise QueryBudgetError(
-                    "the server is short of memory for queries (all of them together may "
-                    f"take {self.total_memory // 2**20} MB, and the running ones hold it): "
-                    "retry later"
-                )
-            time.sleep(BUDGET_LOOK)
+        if not self.total_memory:
+            return self._take(), None
+        if not self._admission.acquire(timeout=ADMISSION_WAIT):
+            raise self._short_of_memory()
+        try:
+            while sum(self._memory_by_query().values()) >= self.total_memory:
+                if time.monotonic() >= deadline or cancel.is_set():
+                    raise self._short_of_memory()
+                time.sleep(BUDGET_LOOK)
+            with self._lock:
+                if self._idle:
+                    return self._idle.pop(), None
+            record = self.running.add(reserved=HELPER_RESERVE)
+        finally:
+            self._admission.release()
+        try:
+            executor = _Executor(self.path)
+        except BaseException:
+            self.running.remove(record)
+            raise
+        self.running.update(record, helper=executor.process.pid)
+        return executor, record
 
-    def _largest_past_budget(self, helper: int) -> bool:
-        """Whether all the queries together are past the budget and ``helper``'s is among
-        the largest that must go for the rest to fit (they free the most, and are likely the
-        runaways; many growing at once are stopped at once)."""
+    def _short_of_memory(self) -> QueryBudgetError:
+        return QueryBudgetError(
+            "the server is short of memory for queries (all of them together may take "
+            f"{self.total_memory // 2**20} MB, and the running ones hold it): retry later"
+        )
+
+    def _largest_past_budget(self, record: str) -> bool:
+        """Whether all the queries together are past the budget and the query of ``record``
+        is among the largest that must go for the rest to fit (they free the most, and are
+        likely the runaways; many growing at once are stopped at once)."""
         used = self._used.get()
         excess = sum(used.values()) - self.total_memory
-        for pid in sorted(used, key=lambda pid: (used[pid], pid), reverse=True):
+        for key in sorted(used, key=lambda key: (used[key], key), reverse=True):
             if excess <= 0:
                 return False
-            if pid == helper:
+            if key == record:
                 return True
-            excess -= used[pid]
+            excess -= used[key]
         return False
 
     def serialize(
@@ -120,11 +148,11 @@ class Executors:
         the caller waits, renices it to what ``niceness`` says of the processor seconds used."""
         if niceness:  # at once: the caller learns that this store tells the processor time
             niceness(0.0)
-        self._wait_for_memory(cancel)
-        executor = self._take()
+        # a helper kept from an earlier query is recorded once it outlasts a poll: a short
+        # query writes nothing
+        executor, record = self._admit(cancel)
         before = executor.usage()
         pid = executor.process.pid
-        record = None  # recorded once it outlasts a poll: a point lookup writes nothing
         try:
             executor.connection.send(request)
             while True:
@@ -135,7 +163,7 @@ class Executors:
                     now = executor.usage()
                     if self.max_memory and now.memory - before.memory > self.max_memory:
                         raise _TooBig(pid, before.memory, now.memory)
-                    if self.total_memory and self._largest_past_budget(pid):
+                    if self.total_memory and self._largest_past_budget(record):
                         raise _ShortOfMemory(pid, now.memory - before.memory)
                     if niceness:
                         executor.renice(niceness(now.cpu_seconds - before.cpu_seconds))
@@ -200,6 +228,11 @@ class Executors:
                 self._idle.append(executor)
                 return
         executor.kill()
+
+
+def _helper_memory(record: dict) -> int:
+    helper = record.get("helper")
+    return (private_memory(helper) or 0) if helper else 0
 
 
 class _Stopped(Exception):

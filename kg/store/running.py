@@ -16,6 +16,7 @@ from contextlib import suppress
 from pathlib import Path
 
 _counter = itertools.count()
+_PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
 class Running:
@@ -74,16 +75,16 @@ class Running:
         return found
 
 
-def proportional(pid: int) -> int | None:
-    """A process's proportional set size in bytes (Linux's /proc: its own pages, and its share
-    of pages it shares, so that processes' sizes add up), None if it has ended."""
+def private_memory(pid: int) -> int | None:
+    """The bytes of a process's memory that are its own — resident and not backed by a file
+    (its heap, a query's hash tables), so that processes' sizes add up and shared libraries
+    count in none — from Linux's /proc (statm: read in microseconds, where smaps takes
+    milliseconds and the lock of a process busy allocating); None if it has ended."""
     try:
-        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-            if line.startswith("Pss:"):
-                return int(line.split()[1]) * 1024
+        fields = Path(f"/proc/{pid}/statm").read_text().split()
+        return (int(fields[1]) - int(fields[2])) * _PAGE
     except (OSError, IndexError, ValueError):
         return None
-    return None
 
 
 def _alive(pid: object) -> bool:
