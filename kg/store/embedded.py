@@ -70,8 +70,8 @@ class EmbeddedStore:
         ``total_memory``: the bytes all of them together may take, across every process over
         this store (0: no limit)."""
         self.path = path
-        self._snapshot: ox.Store | None = None
-        self._snapshot_generation = -1
+        self._snapshot: tuple[int, ox.Store] | None = None  # its generation, the snapshot
+        self._reopening = threading.Lock()
         self._memory_generation = 0
         self._memory_modified = time.time()
         if path is None:
@@ -105,14 +105,21 @@ class EmbeddedStore:
         if self.path is None:
             return self._memory
         generation = self.generation
-        if self._snapshot is None or generation != self._snapshot_generation:
-            try:
-                with self._state.between_writes():
-                    self._snapshot = ox.Store.read_only(str(self.path))
-            except OSError as error:
-                raise StoreError(f"cannot open the store at {self.path}: {error}") from error
-            self._snapshot_generation = generation
-        return self._snapshot
+        current = self._snapshot
+        if current is not None and current[0] == generation:
+            return current[1]
+        # one thread opens the new generation's snapshot, the others wait for it: each open
+        # loads every table's handlers, and py-spy caught threads loading the same ones at once
+        with self._reopening:
+            current = self._snapshot
+            if current is None or current[0] != generation:
+                try:
+                    with self._state.between_writes():
+                        current = (generation, ox.Store.read_only(str(self.path)))
+                except OSError as error:
+                    raise StoreError(f"cannot open the store at {self.path}: {error}") from error
+                self._snapshot = current
+        return current[1]
 
     def query(
         self,
