@@ -28,6 +28,7 @@ class Settings:
     query_memory: int = 2048  # MB one query may take (embedded store); 0: no limit
     page_cache: int = 64  # MB of rendered pages each worker keeps; 0: none
     query_memory_total: int = -1  # MB all queries together may take; -1: half the machine's
+    worker_memory: int = -1  # MB a worker may hold before it is replaced; -1: a share; 0: any
     client_long_queries: int = 2  # long queries one client may run at once; 0: no limit
     trusted_proxies: tuple[str, ...] = ()  # whose X-Forwarded-For names the client
     backend: str = "embedded"  # or "sparql": a remote SPARQL 1.1 server
@@ -56,6 +57,7 @@ class Settings:
             query_memory=int(env.get("KG_QUERY_MEMORY", "2048")),
             page_cache=int(env.get("KG_PAGE_CACHE", "64")),
             query_memory_total=int(env.get("KG_QUERY_MEMORY_TOTAL", "-1")),
+            worker_memory=int(env.get("KG_WORKER_MEMORY", "-1")),
             client_long_queries=int(env.get("KG_CLIENT_LONG_QUERIES", "2")),
             trusted_proxies=_networks(env.get("KG_TRUSTED_PROXIES", "")),
             backend=env.get("KG_BACKEND", "embedded"),
@@ -79,7 +81,16 @@ class Settings:
         """Bytes all queries of the server together may take (0: no limit)."""
         if self.query_memory_total >= 0:
             return self.query_memory_total * 2**20
-        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 2
+        return _machine_memory() // 2
+
+    def worker_memory_limit(self, workers: int) -> int:
+        """Megabytes a worker may hold before it is replaced (0: no limit): unless set, half of
+        what the queries' budget leaves of the machine, shared among the workers, so that the
+        budget and the workers together stay within the machine."""
+        if self.worker_memory >= 0:
+            return self.worker_memory
+        left = max(_machine_memory() - self.query_memory_budget, _machine_memory() // 4)
+        return left // (2 * max(workers, 1)) // 2**20
 
     @property
     def running_path(self) -> Path:
@@ -94,6 +105,10 @@ class Settings:
     @property
     def namespaces(self) -> Namespaces:
         return Namespaces(self.base)
+
+
+def _machine_memory() -> int:
+    return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
 
 
 def _networks(spec: str) -> tuple[str, ...]:

@@ -77,6 +77,9 @@ class Server:
                 30, int(settings.query_timeout + threads / settings.slots * held) + 5
             ),
             respawn_failed_workers=True,
+            # a worker past its share of memory is replaced gracefully (looked at each second)
+            workers_max_rss=settings.worker_memory_limit(workers) or None,
+            rss_sample_interval=1,
             log_level=LogLevels.warning,
             log_access=False,  # kg.access writes its own (see kg.web.operations)
         )

@@ -156,3 +156,17 @@ def test_a_forwarded_address_is_not_believed_from_an_untrusted_peer(tmp_path):
         assert 429 in statuses, statuses  # one client, whatever the header says
     finally:
         server.stop()
+
+
+def test_a_worker_past_its_memory_is_replaced_and_the_server_serves_on(tmp_path):
+    # 1 MB: every worker is past it at once, so granian's look each second replaces them
+    server = start_server(tmp_path / "store", env={"KG_WORKER_MEMORY": "1"})
+    try:
+        first = set(child_pids(server.process.pid))
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and first <= set(child_pids(server.process.pid)):
+            time.sleep(0.2)
+        assert not first <= set(child_pids(server.process.pid)), "no worker was replaced"
+        assert count(server) > 0  # a new worker answers
+    finally:
+        server.stop()
