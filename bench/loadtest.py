@@ -1,7 +1,8 @@
 """A bounded load test on loopback: 32 clients for 80 s on the 1 M-triple synthetic graph.
 
     python bench/loadtest.py [--agencies 20000] [--seconds 80] [--timeout 30] [--runaways-at 20]
-                             [--runaways 10] [--clients-of-runaways 1] [--budget MB] [--before]
+                             [--runaways 10] [--clients-of-runaways 1] [--budget MB]
+                             [--worker-memory MB] [--before]
 
 Needs wrk (Debian: apt-get install wrk) and, for the peer, the `oxigraph` command
 (pip install oxigraph). Against `kg serve` (2 workers of 32 threads), after --warmup s of the
@@ -256,6 +257,7 @@ def main() -> None:
         "--clients-of-runaways", type=int, default=1, help="clients the runaways come from"
     )
     parser.add_argument("--budget", type=int, help="KG_QUERY_MEMORY_TOTAL, in MB")
+    parser.add_argument("--worker-memory", type=int, help="KG_WORKER_MEMORY, in MB")
     parser.add_argument(
         "--before", action="store_true", help="no memory budget, no fair shares (as before)"
     )
@@ -273,6 +275,7 @@ def main() -> None:
         "KG_WRITE_RATE": "0",
         "KG_TRUSTED_PROXIES": "127.0.0.1",
         **({"KG_QUERY_MEMORY_TOTAL": str(args.budget)} if args.budget is not None else {}),
+        **({"KG_WORKER_MEMORY": str(args.worker_memory)} if args.worker_memory else {}),
         **({"KG_QUERY_MEMORY_TOTAL": "0", "KG_CLIENT_LONG_QUERIES": "0"} if args.before else {}),
     }
     log = Path(__file__).parent / "out" / "loadtest-server.log"
