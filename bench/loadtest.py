@@ -426,14 +426,15 @@ def report(args, figures, runaways, samples, started, peer, budget, idle) -> Non
     last = [mb for at, mb in seconds if at >= args.seconds - 20]
     if first and last:
         peak = max(mb for _at, mb in seconds)
-        bound = f"{idle + budget:,.0f} MB" if budget else "none"
+        bound = "none"
+        if budget:
+            bound = f"{idle + budget:,.0f} MB ({'held' if peak <= idle + budget else 'passed'})"
         print(
             "Server memory (all processes, proportional set size: a shared page counts once): "
             f"first 20 s median {statistics.median(first):,.0f} MB, "
             f"last 20 s median {statistics.median(last):,.0f} MB, peak {peak:,.0f} MB; "
             f"idle server (after the warm-up) {idle:,.0f} MB + budget for queries "
-            f"{f'{budget:,.0f} MB' if budget else 'none'} = bound {bound}"
-            f"{' (held)' if budget and peak <= idle + budget else ' (passed)' if budget else ''}; "
+            f"{f'{budget:,.0f} MB' if budget else 'none'} = bound {bound}; "
             f"resident sizes added up (shared pages once per process): peak "
             f"{max(rss for *_, rss in kept):,.0f} MB\n"
         )

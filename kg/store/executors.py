@@ -94,7 +94,7 @@ class Executors:
         pass one at a time, each seeing the helpers started before it."""
         deadline = time.monotonic() + ADMISSION_WAIT
         if not self.total_memory:
-            return self._take(), None
+            return self._idle_helper() or _Executor(self.path), None
         if not self._admission.acquire(timeout=ADMISSION_WAIT):
             raise self._short_of_memory()
         try:
@@ -102,9 +102,9 @@ class Executors:
                 if time.monotonic() >= deadline or cancel.is_set():
                     raise self._short_of_memory()
                 time.sleep(BUDGET_LOOK)
-            with self._lock:
-                if self._idle:
-                    return self._idle.pop(), None
+            idle = self._idle_helper()
+            if idle:
+                return idle, None
             record = self.running.add(reserved=HELPER_RESERVE)
         finally:
             self._admission.release()
@@ -210,11 +210,9 @@ class Executors:
         for executor in idle:
             executor.kill()
 
-    def _take(self) -> _Executor:
+    def _idle_helper(self) -> _Executor | None:
         with self._lock:
-            if self._idle:
-                return self._idle.pop()
-        return _Executor(self.path)
+            return self._idle.pop() if self._idle else None
 
     def _give_back(self, executor: _Executor, before: _Usage) -> None:
         if executor.niceness:  # it cannot be made to work at full priority again
