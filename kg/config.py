@@ -43,22 +43,22 @@ class Settings:
         return cls(
             store_path=Path(env.get("KG_STORE", str(DEFAULT_STORE))),
             base=env.get("KG_BASE", DEFAULT_BASE),
-            query_timeout=float(env.get("KG_QUERY_TIMEOUT", "30")),
+            query_timeout=_number(env, "KG_QUERY_TIMEOUT", "30", float),
             allowed_services=frozenset(
                 iri.strip() for iri in env.get("KG_ALLOW_SERVICE", "").split(",") if iri.strip()
             ),
             tokens=env.get("KG_TOKENS", ""),
             tokens_file=Path(env["KG_TOKENS_FILE"]) if env.get("KG_TOKENS_FILE") else None,
-            max_body=int(env.get("KG_MAX_BODY", str(10 * 1024 * 1024))),
-            write_rate=float(env.get("KG_WRITE_RATE", "60")),
-            max_result_bytes=int(env.get("KG_MAX_RESULT_BYTES", str(1024**3))),
-            query_slots=int(env.get("KG_QUERY_SLOTS", "0")),
-            long_query_after=float(env.get("KG_LONG_QUERY_AFTER", "1")),
-            query_memory=int(env.get("KG_QUERY_MEMORY", "2048")),
-            page_cache=int(env.get("KG_PAGE_CACHE", "64")),
-            query_memory_total=int(env.get("KG_QUERY_MEMORY_TOTAL", "-1")),
-            worker_memory=int(env.get("KG_WORKER_MEMORY", "-1")),
-            client_long_queries=int(env.get("KG_CLIENT_LONG_QUERIES", "2")),
+            max_body=_number(env, "KG_MAX_BODY", str(10 * 1024 * 1024), int),
+            write_rate=_number(env, "KG_WRITE_RATE", "60", float),
+            max_result_bytes=_number(env, "KG_MAX_RESULT_BYTES", str(1024**3), int),
+            query_slots=_number(env, "KG_QUERY_SLOTS", "0", int),
+            long_query_after=_number(env, "KG_LONG_QUERY_AFTER", "1", float),
+            query_memory=_number(env, "KG_QUERY_MEMORY", "2048", int),
+            page_cache=_number(env, "KG_PAGE_CACHE", "64", int),
+            query_memory_total=_number(env, "KG_QUERY_MEMORY_TOTAL", "-1", int),
+            worker_memory=_number(env, "KG_WORKER_MEMORY", "-1", int),
+            client_long_queries=_number(env, "KG_CLIENT_LONG_QUERIES", "2", int),
             trusted_proxies=_networks(env.get("KG_TRUSTED_PROXIES", "")),
             backend=env.get("KG_BACKEND", "embedded"),
             query_url=env.get("KG_QUERY_URL") or None,
@@ -105,6 +105,17 @@ class Settings:
     @property
     def namespaces(self) -> Namespaces:
         return Namespaces(self.base)
+
+
+def _number(env, name: str, default: str, kind: type[int] | type[float]) -> int | float:
+    """A numeric setting; ValueError naming the variable when it is not a number."""
+    value = env.get(name, default)
+    try:
+        return kind(value)
+    except ValueError:
+        raise ValueError(
+            f"{name}: {value!r} is not {'an integer' if kind is int else 'a number'}"
+        ) from None
 
 
 def _machine_memory() -> int:

@@ -228,3 +228,19 @@ def test_every_command_works_over_each_backend(backend, tmp_path):
     statement = "https://w3id.org/policykg/id/statement/cli-over-backends"
     assert any(dataset.quads((URIRef(statement), None, None, None)))
     assert len(list(dataset.quads())) > 1500
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "said"),
+    [
+        ("KG_WORKER_MEMORY", "lots", "KG_WORKER_MEMORY: 'lots' is not an integer"),
+        ("KG_QUERY_TIMEOUT", "soon", "KG_QUERY_TIMEOUT: 'soon' is not a number"),
+        ("KG_TRUSTED_PROXIES", "nonsense", "KG_TRUSTED_PROXIES: 'nonsense' is not an address"),
+    ],
+)
+def test_a_setting_that_is_not_what_it_should_be_is_named(tmp_path, variable, value, said):
+    result = run_kg(
+        "query", "ASK {}", store=tmp_path / "store", env={**os.environ, variable: value}
+    )
+    assert result.returncode == 2 and said in result.stderr
+    no_traceback(result)

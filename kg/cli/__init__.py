@@ -116,7 +116,11 @@ def main(
     quiet: bool,
 ) -> None:
     """PolicyKG: who enforces US immigration law, under which policies, and who said what."""
-    settings = Settings.from_env().with_overrides(
+    try:
+        environment = Settings.from_env()
+    except ValueError as error:  # a KG_* variable that is not what it should be
+        raise click.UsageError(str(error)) from None
+    settings = environment.with_overrides(
         store_path=store_path,
         base=base,
         backend=backend,
