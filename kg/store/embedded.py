@@ -2,11 +2,13 @@
 
 Several processes (the server's workers, a `kg` command run meanwhile) use one store directory:
 
-- queries read a read-only snapshot (``Store.read_only``), reopened when the store's
-  generation — a counter in ``policykg.generation`` beside the database files — has moved;
+- queries read a read-only snapshot (``Store.read_only``) of the checkpoint of the store's
+  generation — a counter in ``policykg.generation`` beside the database files — reopened
+  when the generation has moved (kg.store.snapshots: never the live files, which writers
+  compact);
 - writes take an exclusive lock file, open the database for writing just for that write,
-  flush, close, and bump the generation. Each write is one Oxigraph transaction (or one
-  atomic bulk load), so readers see it whole or not at all.
+  checkpoint it, close it, and bump the generation. Each write is one Oxigraph transaction
+  (or one atomic bulk load), so readers see it whole or not at all.
 
 A process must not fork once it has used the store (RocksDB's threads do not survive a
 fork): `kg serve` lets each worker open the store itself.
@@ -22,7 +24,7 @@ import shutil
 import threading
 import time
 from collections.abc import Callable
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, suppress
 from pathlib import Path
 from typing import BinaryIO
 
@@ -39,6 +41,7 @@ from kg.store import (
 )
 from kg.store.executors import Executors, dataset_options
 from kg.store.lookups import lookup_subject
+from kg.store.snapshots import SNAPSHOTS_DIR, Snapshots
 from kg.store.state import GENERATION_FILE, LOCK_FILE, LocalState, check_generation
 
 # Every triple of the union of the graphs once, in constant memory: a triple in several graphs
@@ -79,6 +82,7 @@ class EmbeddedStore:
             self._memory_lock = threading.RLock()  # the write lock, in this process only
             return
         self._state = LocalState(path)
+        self._snapshots = Snapshots(path)
         # no process until a query needs one
         self._executors = Executors(
             path, idle_helpers or os.cpu_count() or 1, query_memory, total_memory
@@ -86,6 +90,11 @@ class EmbeddedStore:
         if not (path / "CURRENT").exists():
             path.mkdir(parents=True, exist_ok=True)
             self._write(lambda _: None)  # creates the database files
+        elif self._snapshots.readable(self.generation) == path:
+            # a store written before checkpoints were taken: a write that changes nothing
+            # takes one (unless another program holds it: its readers read the live files)
+            with suppress(StoreLockedError):
+                self._write(lambda _: None)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -115,7 +124,8 @@ class EmbeddedStore:
             if current is None or current[0] != generation:
                 try:
                     with self._state.between_writes():
-                        current = (generation, ox.Store.read_only(str(self.path)))
+                        checkpoint = self._snapshots.readable(generation)
+                        current = (generation, ox.Store.read_only(str(checkpoint)))
                 except OSError as error:
                     raise StoreError(f"cannot open the store at {self.path}: {error}") from error
                 self._snapshot = current
@@ -229,8 +239,10 @@ class EmbeddedStore:
     ) -> None:
         """Applies ``operation`` to the database opened for writing, under the write lock.
 
-        The database is opened for this write only, and closed (its lock released) before the
-        generation moves, so other processes reopen their snapshots onto the new state.
+        The database is opened for this write only, checkpointed as the next generation (even
+        when the operation fails: the generation moves all the same), and closed (its lock
+        released) before the generation moves, so other processes reopen their snapshots onto
+        the new checkpoint.
         """
         if self.path is None:
             with self._memory_lock:
@@ -252,8 +264,11 @@ class EmbeddedStore:
             try:
                 operation(writer)
             finally:
-                del writer  # the last reference: this closes the database (the lock's end
-                # then moves the generation, so other processes reopen onto the new state)
+                try:
+                    self._snapshots.take(writer, self._state.generation + 1)
+                finally:
+                    del writer  # the last reference: this closes the database (the lock's
+                    # end then moves the generation, so other processes reopen onto it)
 
     def update(
         self, sparql: str, *, base_iri: str | None = None, expected_generation: int | None = None
@@ -311,14 +326,19 @@ class EmbeddedStore:
                 shutil.rmtree(kept)
             shutil.copytree(backup, kept.with_name(self.path.name + ".restoring"))
             for entry in self.path.iterdir():
-                if entry.name not in (LOCK_FILE, GENERATION_FILE):
+                # the checkpoints stay: readers of the earlier state read them still
+                if entry.name not in (LOCK_FILE, GENERATION_FILE, SNAPSHOTS_DIR):
                     kept.mkdir(exist_ok=True)
                     entry.rename(kept / entry.name)
             staged = kept.with_name(self.path.name + ".restoring")
             for entry in staged.iterdir():
                 entry.rename(self.path / entry.name)
             staged.rmdir()
-        ox.Store.read_only(str(self.path))  # it opens: the restore is usable
+            restored = ox.Store(str(self.path))  # it opens: the restore is usable
+            try:
+                self._snapshots.take(restored, self._state.generation + 1)
+            finally:
+                del restored
 
     def close(self) -> None:
         self._snapshot = None

@@ -47,6 +47,7 @@ from kg.store import (
     StoreError,
 )
 from kg.store.running import Running, Throttled, private_memory
+from kg.store.snapshots import Snapshots
 from kg.store.state import LocalState
 
 log = logging.getLogger(__name__)
@@ -294,7 +295,7 @@ def _serve(path: str, connection: Connection, parent: int) -> None:
     """A helper's life: answer requests until the parent goes."""
     threading.Thread(target=_leave_with, args=(parent,), daemon=True).start()
     connection.send(("ready", None))
-    state = LocalState(Path(path))
+    state, snapshots = LocalState(Path(path)), Snapshots(Path(path))
     snapshot, generation = None, None
     while True:
         try:
@@ -306,7 +307,8 @@ def _serve(path: str, connection: Connection, parent: int) -> None:
             try:
                 if snapshot is None or generation != wanted_generation or attempt:
                     with state.between_writes():
-                        snapshot, generation = ox.Store.read_only(path), wanted_generation
+                        checkpoint = str(snapshots.readable(wanted_generation))
+                        snapshot, generation = ox.Store.read_only(checkpoint), wanted_generation
                 _evaluate(snapshot, sparql, media_type, dataset, writer)
                 connection.send(("done", None))
                 break
@@ -314,8 +316,9 @@ def _serve(path: str, connection: Connection, parent: int) -> None:
                 connection.send(("syntax", str(error)))
                 break
             except (OSError, RuntimeError) as error:
-                # A snapshot read while another process writes can find a file compacted
-                # away (Store.read_only says so): a fresh one answers, if nothing is sent yet.
+                # A snapshot of the live files (a store without checkpoints) read while
+                # another process writes can find a file compacted away (Store.read_only
+                # says so): a fresh one answers, if nothing is sent yet.
                 if writer.sent or attempt == _ATTEMPTS - 1:
                     connection.send(("error", f"{type(error).__name__}: {error}"))
                     break
