@@ -10,8 +10,9 @@ do not survive a fork.
 A query whose helper grows by more than ``max_memory`` bytes is stopped the same way
 (QueryMemoryError): memory, unlike time, cannot be waited out. So is the query that uses the
 most when all the queries of the store's processes together (the private memory of the helpers
-evaluating them, as kg.store.running records which they are) pass ``total_memory``
-(QueryBudgetError): the largest go, the others go on. New queries pass the budget's door one at
+evaluating them, as kg.store.running records which they are) would pass ``total_memory``
+by the next look, at the pace they grew since the last (QueryBudgetError): the largest go,
+the others go on. New queries pass the budget's door one at
 a time, and a helper started for one is recorded before it starts, at HELPER_RESERVE at least:
 a crowd arriving at once starts no more helpers than the budget holds. A helper that grew by
 more than RETURN_AFTER in a query is ended after it rather than kept, so that a burst's memory
@@ -69,7 +70,9 @@ class Executors:
         self.path, self.keep, self.max_memory = path, keep, max_memory  # bytes; 0: no limit
         self.total_memory = total_memory  # bytes, all queries of all processes; 0: no limit
         self.running = Running(path / "policykg.queries")
-        self._used = Throttled(self._memory_by_query, BUDGET_LOOK)
+        self._used = Throttled(self._look, BUDGET_LOOK)
+        self._held, self._looked = 0, time.monotonic()  # bytes all held at the last look
+        self._growth = 0  # bytes they grow by in BUDGET_LOOK, at the pace since the look before
         self._idle: list[_Executor] = []
         self._lock = threading.Lock()
         self._admission = threading.Lock()  # one query at a time past the budget's door
@@ -87,6 +90,15 @@ class Executors:
             key: max(_helper_memory(record), record.get("reserved", 0))
             for key, record in self.running.records().items()
         }
+
+    def _look(self) -> dict[str, int]:
+        """Each running query's memory, as ``_memory_by_query``; and how much they grow
+        together before the next look, at the pace they grew since the last."""
+        used = self._memory_by_query()
+        held, now = sum(used.values()), time.monotonic()
+        pace = max(0, held - self._held) / max(now - self._looked, BUDGET_LOOK)
+        self._growth, self._held, self._looked = int(pace * BUDGET_LOOK), held, now
+        return used
 
     def _admit(self, cancel: threading.Event) -> tuple[_Executor, str | None]:
         """A helper for a new query, and its record when it was started for it. No helper
@@ -124,11 +136,12 @@ class Executors:
         )
 
     def _largest_past_budget(self, record: str) -> bool:
-        """Whether all the queries together are past the budget and the query of ``record``
-        is among the largest that must go for the rest to fit (they free the most, and are
+        """Whether all the queries together will be past the budget by the next look (what
+        they hold, and as much growth again as since the last) and the query of ``record`` is
+        among the largest that must go for the rest to fit (they free the most, and are
         likely the runaways; many growing at once are stopped at once)."""
         used = self._used.get()
-        excess = sum(used.values()) - self.total_memory
+        excess = sum(used.values()) + self._growth - self.total_memory
         for key in sorted(used, key=lambda key: (used[key], key), reverse=True):
             if excess <= 0:
                 return False

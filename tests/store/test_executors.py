@@ -1,6 +1,7 @@
-"""The memory budget's door: queries arriving at once are admitted one at a time, each helper
+"""The memory budget: queries arriving at once are admitted one at a time, each helper
 counted from the moment it is started, so that a crowd cannot start more helpers than the
-budget holds before any of them has grown."""
+budget holds before any of them has grown; and queries growing fast are stopped before they
+pass it."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import pyoxigraph as ox
 
 from kg.store import QueryBudgetError
 from kg.store.embedded import EmbeddedStore
-from kg.store.executors import HELPER_RESERVE
+from kg.store.executors import BUDGET_LOOK, HELPER_RESERVE, Executors
 from tests.store.test_lookups import X, fill
 
 # seconds of work on 400 triples (64 M rows to count), and little memory
@@ -50,3 +51,18 @@ def test_a_crowd_of_queries_starts_no_more_helpers_than_the_budget_holds(tmp_pat
     assert 1 <= most <= 2, most  # two reserves fill the budget: the other four wait at the door
     assert len(ends) == 6 and "short of memory" in ends, ends  # the waiting ones, when cancelled
     store.close()
+
+
+def test_queries_growing_fast_are_stopped_before_they_pass_the_budget(tmp_path: Path):
+    # two queries' records (their helpers' sizes, in bytes), against a budget of 1,000
+    executors = Executors(tmp_path, keep=0, total_memory=1_000)
+    small = executors.running.add(reserved=100)
+    large = executors.running.add(reserved=300)
+    assert not executors._largest_past_budget(large)  # 400 held, nothing grew
+    executors.running.update(large, reserved=700)
+    time.sleep(BUDGET_LOOK)
+    # 800 held, and 400 more by the next look at the pace of the last: the largest goes
+    assert executors._largest_past_budget(large)
+    assert not executors._largest_past_budget(small)
+    time.sleep(BUDGET_LOOK)
+    assert not executors._largest_past_budget(large)  # 800 held, steady: inside the budget
