@@ -10,11 +10,11 @@ do not survive a fork.
 A query whose helper grows by more than ``max_memory`` bytes is stopped the same way
 (QueryMemoryError): memory, unlike time, cannot be waited out. So is the query that uses the
 most when all the queries of the store's processes together (the private memory of the helpers
-evaluating them, as kg.store.running records which they are) would pass ``total_memory``
-by the next look, at the pace they grew since the last (QueryBudgetError): the largest go,
-the others go on. New queries pass the budget's door one at
-a time, and a helper started for one is recorded before it starts, at HELPER_RESERVE at least:
-a crowd arriving at once starts no more helpers than the budget holds. A helper that grew by
+evaluating them, as kg.store.running records which they are) would pass ``total_memory`` by
+the next look, at the pace they grew since the last (QueryBudgetError): the largest go, the
+others go on. New queries pass the budget's door one at a time, and a helper started for one
+is recorded before it starts, at HELPER_RESERVE at least: a crowd arriving at once starts no
+more helpers than the budget holds. A helper that grew by
 more than RETURN_AFTER in a query is ended after it rather than kept, so that a burst's memory
 returns to the system.
 
@@ -137,9 +137,9 @@ class Executors:
 
     def _largest_past_budget(self, record: str) -> bool:
         """Whether all the queries together will be past the budget by the next look (what
-        they hold, and as much growth again as since the last) and the query of ``record`` is
-        among the largest that must go for the rest to fit (they free the most, and are
-        likely the runaways; many growing at once are stopped at once)."""
+        they hold, and what they grow by at the pace since the last) and the query of
+        ``record`` is among the largest that must go for the rest to fit (they free the most,
+        and are likely the runaways; many growing at once are stopped at once)."""
         used = self._used.get()
         excess = sum(used.values()) + self._growth - self.total_memory
         for key in sorted(used, key=lambda key: (used[key], key), reverse=True):

@@ -3,8 +3,8 @@ live database.
 
 A read-only open of the live RocksDB directory opens its table files lazily, and a later
 writer's compaction deletes them. A query over such a snapshot that then needs a deleted file
-does not fail: Oxigraph 0.5 retries without end while its memory grows by about a gigabyte a
-second (a COUNT over 1.1 M quads after 300 writes; in the load test, a worker's page render).
+fails on it, or — a COUNT over 1.1 M quads after 300 writes; in the load test, a worker's page
+render — Oxigraph 0.5 retries without end while its memory grows by about a gigabyte a second.
 So every write ends with a RocksDB checkpoint of the state it leaves — hard links to the table
 files, no copy — in ``policykg.snapshots/GENERATION``, and readers open the checkpoint of the
 generation they read, which nothing compacts. A checkpoint superseded for more than GRACE
