@@ -251,7 +251,7 @@ class EmbeddedStore:
                 self._memory_generation += 1
                 self._memory_modified = time.time()
             return
-        with self._state.writing(expected_generation):
+        with self._state.writing(expected_generation) as following:
             try:
                 writer = ox.Store(str(self.path))
             except OSError as error:
@@ -265,7 +265,7 @@ class EmbeddedStore:
                 operation(writer)
             finally:
                 try:
-                    self._snapshots.take(writer, self._state.generation + 1)
+                    self._snapshots.take(writer, following)
                 finally:
                     del writer  # the last reference: this closes the database (the lock's
                     # end then moves the generation, so other processes reopen onto it)
@@ -320,7 +320,7 @@ class EmbeddedStore:
         write lock; the store's earlier content is kept beside it, as ``*.before-restore``."""
         if self.path is None or not (backup / "CURRENT").exists():
             raise StoreError(f"{backup} is not a PolicyKG backup (no CURRENT file)")
-        with self._state.writing():
+        with self._state.writing() as following:
             kept = self.path.with_name(self.path.name + ".before-restore")
             if kept.exists():
                 shutil.rmtree(kept)
@@ -336,7 +336,7 @@ class EmbeddedStore:
             staged.rmdir()
             restored = ox.Store(str(self.path))  # it opens: the restore is usable
             try:
-                self._snapshots.take(restored, self._state.generation + 1)
+                self._snapshots.take(restored, following)
             finally:
                 del restored
 

@@ -14,9 +14,8 @@ evaluating them, as kg.store.running records which they are) would pass ``total_
 the next look, at the pace they grew since the last (QueryBudgetError): the largest go, the
 others go on. New queries pass the budget's door one at a time, and a helper started for one
 is recorded before it starts, at HELPER_RESERVE at least: a crowd arriving at once starts no
-more helpers than the budget holds. A helper that grew by
-more than RETURN_AFTER in a query is ended after it rather than kept, so that a burst's memory
-returns to the system.
+more helpers than the budget holds. A helper that grew by more than RETURN_AFTER in a query is
+ended after it rather than kept, so that a burst's memory returns to the system.
 
 While a query evaluates, its caller may ask it to yield the processor, as a function of the
 processor time it has used (a long query, so that short ones go first): its process is reniced.

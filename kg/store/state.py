@@ -57,15 +57,17 @@ class LocalState:
             return otherwise.stat().st_mtime
 
     @contextmanager
-    def writing(self, expected_generation: int | None = None) -> Iterator[None]:
+    def writing(self, expected_generation: int | None = None) -> Iterator[int]:
         """Holds the write lock; checks that nothing was written since ``expected_generation``
-        (else StoreConflictError, before anything is written); moves the generation after."""
+        (else StoreConflictError, before anything is written); gives the generation the write
+        moves the store to, and moves it there after."""
         with nullcontext() if self._mine.held else self._locked():
-            check_generation(self.generation, expected_generation)
+            current = self.generation
+            check_generation(current, expected_generation)
             try:
-                yield
+                yield current + 1
             finally:
-                self.bump()
+                self._move_to(current + 1)
 
     @contextmanager
     def exclusive(self) -> Iterator[None]:
@@ -92,10 +94,10 @@ class LocalState:
             fcntl.flock(lock, kind)
             yield
 
-    def bump(self) -> None:
+    def _move_to(self, generation: int) -> None:
         target = self.directory / GENERATION_FILE
         scratch = target.with_suffix(".tmp")
-        scratch.write_text(str(self.generation + 1))
+        scratch.write_text(str(generation))
         os.replace(scratch, target)  # readers never see a half-written number
 
 
