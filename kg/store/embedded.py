@@ -90,7 +90,7 @@ class EmbeddedStore:
         if not (path / "CURRENT").exists():
             path.mkdir(parents=True, exist_ok=True)
             self._write(lambda _: None)  # creates the database files
-        elif self._snapshots.readable(self.generation) == path:
+        elif not self._snapshots.taken(self.generation):
             # a store written before checkpoints were taken: a write that changes nothing
             # takes one (unless another program holds it: its readers read the live files)
             with suppress(StoreLockedError):
@@ -119,13 +119,12 @@ class EmbeddedStore:
             return current[1]
         # one thread opens the new generation's snapshot, the others wait for it: each open
         # loads every table's handlers, and py-spy caught threads loading the same ones at once
-        with self._reopening:
+        # (the guard first: a thread waiting for it must not hold the others up)
+        with self._snapshots.guard(generation, self._state), self._reopening:
             current = self._snapshot
             if current is None or current[0] != generation:
                 try:
-                    with self._state.between_writes():
-                        checkpoint = self._snapshots.readable(generation)
-                        current = (generation, ox.Store.read_only(str(checkpoint)))
+                    current = (generation, self._snapshots.open(generation))
                 except OSError as error:
                     raise StoreError(f"cannot open the store at {self.path}: {error}") from error
                 self._snapshot = current

@@ -318,9 +318,9 @@ def _serve(path: str, connection: Connection, parent: int) -> None:
             writer = ChunkWriter(lambda chunk: connection.send(("chunk", chunk)))
             try:
                 if snapshot is None or generation != wanted_generation or attempt:
-                    with state.between_writes():
-                        checkpoint = str(snapshots.readable(wanted_generation))
-                        snapshot, generation = ox.Store.read_only(checkpoint), wanted_generation
+                    with snapshots.guard(wanted_generation, state):
+                        snapshot = snapshots.open(wanted_generation)
+                    generation = wanted_generation
                 _evaluate(snapshot, sparql, media_type, dataset, writer)
                 connection.send(("done", None))
                 break

@@ -17,9 +17,12 @@ import itertools
 import os
 import shutil
 import time
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 import pyoxigraph as ox
+
+from kg.store.state import LocalState
 
 SNAPSHOTS_DIR = "policykg.snapshots"
 GRACE = 120.0  # seconds a superseded checkpoint is kept for the queries still reading it
@@ -32,11 +35,22 @@ class Snapshots:
         self.store_path = store_path
         self.directory = store_path / SNAPSHOTS_DIR
 
-    def readable(self, generation: int) -> Path:
-        """Where a reader of ``generation`` opens the store: its checkpoint, or the live
-        database for a store that has none yet (written before checkpoints were taken)."""
+    def taken(self, generation: int) -> bool:
+        """Whether ``generation`` has its checkpoint (a store written before checkpoints were
+        taken has none)."""
+        return (self.directory / str(generation) / "CURRENT").exists()
+
+    def guard(self, generation: int, state: LocalState) -> AbstractContextManager:
+        """What a reader holds while it opens ``generation``: nothing for a checkpoint, which
+        no write changes (so a thread never waits on its own process's writer); the write
+        lock, shared, for the live files, which Oxigraph cannot open while a process writes."""
+        return nullcontext() if self.taken(generation) else state.between_writes()
+
+    def open(self, generation: int) -> ox.Store:
+        """A read-only snapshot of ``generation``: its checkpoint, else the live files (opened
+        under ``guard``)."""
         checkpoint = self.directory / str(generation)
-        return checkpoint if (checkpoint / "CURRENT").exists() else self.store_path
+        return ox.Store.read_only(str(checkpoint if self.taken(generation) else self.store_path))
 
     def take(self, writer: ox.Store, generation: int) -> None:
         """Checkpoints ``writer`` (the database open for writing, under the write lock) as

@@ -61,6 +61,23 @@ def test_threads_reading_a_new_generation_open_one_snapshot(tmp_path: Path, monk
     assert len(opened) == 1  # the first thread opens it; the other fifteen take it
 
 
+def test_a_reader_opening_a_new_generation_does_not_wait_for_this_processs_writer(
+    tmp_path: Path,
+):
+    # a write that holds the lock across several steps (as a contribution does) reads the
+    # store meanwhile; another thread of the process opening the new generation must not hold
+    # it up (it held the snapshot's lock while waiting for the write lock: neither went on)
+    store, other = EmbeddedStore(tmp_path / "store"), EmbeddedStore(tmp_path / "store")
+    store.count()
+    other.load(TRIG, ox.RdfFormat.TRIG)  # a new generation, that neither thread has open
+    with store.exclusive():
+        reader = threading.Thread(target=store.count, daemon=True)
+        reader.start()
+        reader.join(5)
+        assert not reader.is_alive()
+        assert store.count() == 3
+
+
 def test_a_store_held_by_another_program_refuses_writes_but_serves_reads(tmp_path: Path):
     store = EmbeddedStore(tmp_path / "store")
     store.load(TRIG, ox.RdfFormat.TRIG)
