@@ -45,6 +45,7 @@ def create_app(config: AppConfig | None = None) -> Flask:
     """The PolicyKG application; without a config, one read from the environment."""
     # here: they read the application through this module
     from kg.web.caching import FrontCache, PageCache
+    from kg.web.lookups import LookupLane
 
     if config is None:
         settings = Settings.from_env()
@@ -116,7 +117,8 @@ def create_app(config: AppConfig | None = None) -> Flask:
     app.register_blueprint(openapi.blueprint)
     app.register_blueprint(linked_data.blueprint)  # last: it answers every other path
     context = app.extensions["policykg"]
-    app.wsgi_app = FrontCache(app.wsgi_app, context.pages, context.store, operations.record)
+    lane = LookupLane(app.wsgi_app, context, operations.record)
+    app.wsgi_app = FrontCache(lane, context.pages, context.store, operations.record)
     return app
 
 

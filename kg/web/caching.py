@@ -77,11 +77,22 @@ def generation() -> int:
 
 def validators(tag: str) -> dict[str, str]:
     """ETag, Last-Modified and Cache-Control for an answer of this request's generation."""
+    return validators_at(generation(), current().store.last_modified, tag)
+
+
+def validators_at(generation: int, modified: float, tag: str) -> dict[str, str]:
+    """ETag, Last-Modified and Cache-Control for an answer of ``generation``, written at
+    ``modified`` (a time), tagged ``tag``."""
     return {
-        "ETag": f'"{generation()}-{tag}"',
-        "Last-Modified": formatdate(current().store.last_modified, usegmt=True),
+        "ETag": f'"{generation}-{tag}"',
+        "Last-Modified": formatdate(modified, usegmt=True),
         "Cache-Control": "public, no-cache",
     }
+
+
+def key_tag(key: tuple) -> str:
+    """The ETag's tag of an eligible request's cache key: its path and Accept, hashed."""
+    return hashlib.sha256(f"{key[1]}\n{key[2]}".encode()).hexdigest()[:16]
 
 
 def fresh(
@@ -117,7 +128,7 @@ def cached_page(view: Callable) -> Callable:
         key = request.environ.get(ELIGIBLE)
         if key is None:
             return make_response(view(*args, **kwargs))
-        headers = validators(hashlib.sha256(f"{key[1]}\n{key[2]}".encode()).hexdigest()[:16])
+        headers = validators(key_tag(key))
         if is_fresh(headers):
             return Response(status=304, headers=headers)
         response = make_response(view(*args, **kwargs))

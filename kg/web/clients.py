@@ -23,11 +23,19 @@ def client() -> str:
 def address() -> str:
     """The client's address: the connection's, or — through trusted proxies — the last
     address in X-Forwarded-For that is not one of them."""
-    trusted = _networks(current().settings.trusted_proxies)
-    peer = request.remote_addr or ""
-    if not _within(peer, trusted):
+    return address_of(
+        request.remote_addr or "",
+        request.headers.get("X-Forwarded-For", ""),
+        current().settings.trusted_proxies,
+    )
+
+
+def address_of(peer: str, forwarded_for: str, trusted_proxies: tuple[str, ...]) -> str:
+    """``address()`` from the connection's address and the X-Forwarded-For header."""
+    trusted = _networks(trusted_proxies)
+    if not trusted or not _within(peer, trusted):
         return peer
-    forwarded = [hop.strip() for hop in request.headers.get("X-Forwarded-For", "").split(",")]
+    forwarded = [hop.strip() for hop in forwarded_for.split(",")]
     for hop in reversed([hop for hop in forwarded if hop]):
         if not _within(hop, trusted):
             return hop

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 
 from flask import request
@@ -12,7 +13,7 @@ from werkzeug.http import parse_accept_header
 from kg.formats import FORMAT_NAMES
 
 
-def choose(offered: list[str]) -> str:
+def choose(offered: Sequence[str]) -> str:
     """The media type to answer with, among ``offered`` (in order of preference).
 
     A ``format`` parameter (a short name such as ``csv``, or a media type) overrides Accept,
@@ -29,7 +30,7 @@ def choose(offered: list[str]) -> str:
         raise NotAcceptable(
             f"format {wanted!r} cannot be produced here; available: {', '.join(offered)}"
         )
-    best = _best(request.headers.get("Accept", ""), tuple(offered))
+    best = best_match(request.headers.get("Accept", ""), tuple(offered))
     if best is None:
         raise NotAcceptable(
             f"none of the media types in Accept can be produced; available: {', '.join(offered)}"
@@ -38,8 +39,9 @@ def choose(offered: list[str]) -> str:
 
 
 @lru_cache(maxsize=256)
-def _best(accept: str, offered: tuple[str, ...]) -> str | None:
-    """Clients send the same few Accept headers: parse each once."""
+def best_match(accept: str, offered: tuple[str, ...]) -> str | None:
+    """The best of ``offered`` for an Accept header (None: none acceptable). Clients send
+    the same few Accept headers: each is parsed once."""
     if not accept.strip():
         return offered[0]
     return parse_accept_header(accept, MIMEAccept).best_match(offered)

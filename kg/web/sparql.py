@@ -12,7 +12,13 @@ from dataclasses import dataclass
 from flask import Blueprint, Response, g, render_template, request, url_for
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
-from kg.formats import GRAPH_FALLBACKS, GRAPH_MEDIA_TYPES, RESULTS_MEDIA_TYPES
+from kg.formats import (
+    GRAPH_FALLBACKS,
+    GRAPH_MEDIA_TYPES,
+    RESULTS_MEDIA_TYPES,
+    QueryResultsFormat,
+    RdfFormat,
+)
 from kg.service.query.description import service_description
 from kg.service.query.queries import query_form
 from kg.service.query.runner import QueryRequest
@@ -34,6 +40,7 @@ DESCRIPTION_TYPES = {
     "application/n-triples": "nt",
     "application/rdf+xml": "xml",
 }
+GRAPH_FORMS = ("CONSTRUCT", "DESCRIBE")  # the query forms whose answer is a graph
 
 
 @dataclass(frozen=True)
@@ -145,17 +152,11 @@ def _operation(kind: str, text: str, *sources) -> Operation:
 def _query(operation: Operation) -> Response:
     app = current()
     form = query_form(operation.text)
-    if form in ("CONSTRUCT", "DESCRIBE"):
-        formats = GRAPH_MEDIA_TYPES
-        media_type = choose([*formats, *GRAPH_FALLBACKS])
-        media_type = GRAPH_FALLBACKS.get(media_type, media_type)
-    else:
-        formats = RESULTS_MEDIA_TYPES
-        media_type = choose(list(formats))
+    media_type, fmt = serialization(form, choose(offered_for(form)))
     chunks = app.runner.run(
         QueryRequest(
             operation.text,
-            formats[media_type],
+            fmt,
             base_iri=app.settings.base,
             default_graphs=operation.default_graphs,
             named_graphs=operation.named_graphs,
@@ -163,7 +164,23 @@ def _query(operation: Operation) -> Response:
         client=client(),
     )
     headers = {"Vary": "Accept"}
-    return Response(chunks, content_type=_with_charset(media_type), headers=headers)
+    return Response(chunks, content_type=with_charset(media_type), headers=headers)
+
+
+def offered_for(form: str | None) -> tuple[str, ...]:
+    """The media types a query of this form (SELECT, ASK, CONSTRUCT…) may be asked for, in
+    order of preference: a graph's formats, then the results' names taken to mean them."""
+    if form in GRAPH_FORMS:
+        return (*GRAPH_MEDIA_TYPES, *GRAPH_FALLBACKS)
+    return tuple(RESULTS_MEDIA_TYPES)
+
+
+def serialization(form: str | None, chosen: str) -> tuple[str, RdfFormat | QueryResultsFormat]:
+    """The media type sent for the one chosen among ``offered_for(form)``, and its format."""
+    if form in GRAPH_FORMS:
+        media_type = GRAPH_FALLBACKS.get(chosen, chosen)
+        return media_type, GRAPH_MEDIA_TYPES[media_type]
+    return chosen, RESULTS_MEDIA_TYPES[chosen]
 
 
 def _update(operation: Operation) -> Response:
@@ -198,8 +215,8 @@ def _description() -> Response:
             headers=headers,
         )
     body = description.serialize(format=DESCRIPTION_TYPES[media_type])
-    return Response(body, content_type=_with_charset(media_type), headers=headers)
+    return Response(body, content_type=with_charset(media_type), headers=headers)
 
 
-def _with_charset(media_type: str) -> str:
+def with_charset(media_type: str) -> str:
     return f"{media_type}; charset=utf-8" if media_type.startswith("text/") else media_type

@@ -129,16 +129,10 @@ class QueryRunner:
         timeout, the client's share used up) are raised by this call; later ones end the
         iteration early.
         """
-        check_allowed(request.sparql, allowed_services=self.allowed_services)
-        key = (self.store.generation, request)
-        with self._lock:
-            cached = self._cache.get(key)
-            if cached is not None:
-                self._cache.move_to_end(key)
-                return cached
+        key, found = self._begin(request, client)
+        if found is not None:
+            return found
         share = self._admit(client)
-        if self._answers_at_once(request):
-            return self._at_once(key, request)
         try:
             cancel = threading.Event()
             slot = _Slot(self._slots, self.long_after)
@@ -160,6 +154,26 @@ class QueryRunner:
             self._leave(share)
             raise
         return self._stream(head, job, deadline, self.max_bytes, share)
+
+    def at_once(self, request: QueryRequest, client: str | None = None) -> bytes | None:
+        """The answer of a point lookup, kept or evaluated on this thread, as ``run`` gives
+        it; None for any other query, which is then neither run nor counted."""
+        return self._begin(request, client)[1]
+
+    def _begin(self, request: QueryRequest, client: str | None) -> tuple[tuple, bytes | None]:
+        """The query's cache key, and its answer when it is kept or a point lookup (None:
+        it is to be evaluated by a helper). Errors found here are the caller's to raise."""
+        check_allowed(request.sparql, allowed_services=self.allowed_services)
+        key = (self.store.generation, request)
+        with self._lock:
+            cached = self._cache.get(key)
+            if cached is not None:
+                self._cache.move_to_end(key)
+                return key, cached
+        if not self._answers_at_once(request):
+            return key, None
+        self._admit(client)  # a lookup never turns long, but a client past its share is refused
+        return key, self._at_once(key, request)
 
     def _answers_at_once(self, request: QueryRequest) -> bool:
         """A query whose cost the store bounds by a few of its triples (a point lookup), and
