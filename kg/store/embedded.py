@@ -82,12 +82,13 @@ class EmbeddedStore:
             self._memory_lock = threading.RLock()  # the write lock, in this process only
             return
         self._state = LocalState(path)
+        self._database_file = path / "CURRENT"  # made once: every answer asks its time
         self._snapshots = Snapshots(path)
         # no process until a query needs one
         self._executors = Executors(
             path, idle_helpers or os.cpu_count() or 1, query_memory, total_memory
         )
-        if not (path / "CURRENT").exists():
+        if not self._database_file.exists():
             path.mkdir(parents=True, exist_ok=True)
             self._write(lambda _: None)  # creates the database files
         elif not self._snapshots.taken(self.generation):
@@ -108,7 +109,7 @@ class EmbeddedStore:
         """When the content last changed (seconds since the epoch)."""
         if self.path is None:
             return self._memory_modified
-        return self._state.modified(self.path / "CURRENT")
+        return self._state.modified(self._database_file)
 
     def _reader(self) -> ox.Store:
         if self.path is None:
