@@ -215,18 +215,19 @@ def _attributes(
 
     One query of plain triples, in place of OPTIONALs joined to each other: in the union of
     the graphs a triple stated by several sources comes once per source, and OPTIONALs joined
-    multiply those copies into one another."""
+    multiply those copies into one another. Each node's values in order (sorted here: ORDER BY
+    in the query took five times as long as the query)."""
     if not nodes:
         return {}
     named = " ".join(f'("{name}" {prop})' for name, prop in properties.items())
-    found: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-    for row in _rows(
+    rows = _rows(
         store,
         ns,
         f"""SELECT DISTINCT ?node ?name ?value WHERE {{ {_values("node", nodes)}
-          VALUES (?name ?property) {{ {named} }} ?node ?property ?value }}
-        ORDER BY ?node ?name ?value""",
-    ):
+          VALUES (?name ?property) {{ {named} }} ?node ?property ?value }}""",
+    )
+    found: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for row in sorted(rows, key=lambda row: (row["node"], row["name"], row["value"])):
         found[row["node"]][row["name"]].append(row["value"])
     return found
 
