@@ -53,7 +53,9 @@ def test_a_lookup_revalidates_and_is_logged(server):
     query = f"SELECT ?o WHERE {{ <{LVMPD}> <http://www.w3.org/2000/01/rdf-schema#label> ?o }}"
     first = http("GET", get(server, query), headers=JSON)
     assert first.status == 200 and "Las Vegas" in first.text
-    again = http("GET", get(server, query), headers={**JSON, "If-None-Match": first.headers["ETag"]})
+    again = http(
+        "GET", get(server, query), headers={**JSON, "If-None-Match": first.headers["ETag"]}
+    )
     assert again.status == 304 and again.headers["ETag"] == first.headers["ETag"]
     digest = hashlib.sha256(query.encode()).hexdigest()[:16]
     logged = [line for line in server.log.read_text().splitlines() if digest in line]
