@@ -1,6 +1,7 @@
-"""WSGI entry point: ``gunicorn server:app`` (or any WSGI server), configured from KG_* variables.
+"""WSGI entry point for any WSGI server (``gunicorn server:app``, ``granian --interface wsgi
+server:app``), configured from KG_* variables.
 
-`kg serve` does the same with sensible gunicorn settings; see the README.
+`kg serve` does the same under Granian, with the settings the README explains.
 """
 
 from kg.web import create_app
