@@ -14,8 +14,11 @@ evaluating them, as kg.store.running records which they are) would pass ``total_
 the next look, at the pace they grew since the last (QueryBudgetError): the largest go, the
 others go on. New queries pass the budget's door one at a time, and a helper started for one
 is recorded before it starts, at HELPER_RESERVE at least: a crowd arriving at once starts no
-more helpers than the budget holds. A helper that grew by more than RETURN_AFTER in a query is
-ended after it rather than kept, so that a burst's memory returns to the system.
+more helpers than the budget holds. A process that passes the door is recorded too, with its own
+memory then: what it grows by from there on — the pages it renders and keeps, the lookups it
+answers itself, Python's heap — counts within the budget, as the queries' memory it is, so that
+helpers and processes together stay inside it. A helper that grew by more than RETURN_AFTER in
+a query is ended after it rather than kept, so that a burst's memory returns to the system.
 
 While a query evaluates, its caller may ask it to yield the processor, as a function of the
 processor time it has used (a long query, so that short ones go first): its process is reniced.
@@ -59,6 +62,7 @@ RETURN_AFTER = 128 * 2**20  # a helper that grew by more in a query is ended, no
 BUDGET_LOOK = 0.1  # seconds between sums of the queries' memory, in each process
 ADMISSION_WAIT = 10.0  # seconds a new query waits for the budget to free before a 503
 HELPER_RESERVE = 64 * 2**20  # counted for a helper started for a query, before it grows
+PROCESS_RECORD = "process-"  # the key of a process's own record, before its pid
 
 
 class Executors:
@@ -75,6 +79,7 @@ class Executors:
         self._idle: list[_Executor] = []
         self._lock = threading.Lock()
         self._admission = threading.Lock()  # one query at a time past the budget's door
+        self._enrolled = False  # whether this process's own growth is recorded
 
     def memory_used(self) -> int:
         """The bytes the running queries of every process over the store hold (as last
@@ -84,11 +89,18 @@ class Executors:
     def _memory_by_query(self) -> dict[str, int]:
         """Each running query's memory, by its record: its helper's own (a helper started for
         a burst counts whole, interpreter included), and at least HELPER_RESERVE for one
-        being started, so that a crowd of queries arriving at once is seen at once."""
-        return {
-            key: max(_helper_memory(record), record.get("reserved", 0))
-            for key, record in self.running.records().items()
-        }
+        being started, so that a crowd of queries arriving at once is seen at once; and each
+        recorded process's growth since it was recorded."""
+        return {key: _record_memory(record) for key, record in self.running.records().items()}
+
+    def _enrol(self) -> None:
+        """Records this process's own memory as it is now, once: its growth from here on
+        counts within the budget (a process that ends takes its record with it)."""
+        with self._lock:
+            if not self._enrolled:
+                pid = os.getpid()
+                self.running.update(f"{PROCESS_RECORD}{pid}", baseline=private_memory(pid) or 0)
+                self._enrolled = True
 
     def _look(self) -> dict[str, int]:
         """Each running query's memory, as ``_memory_by_query``; and how much they grow
@@ -107,6 +119,7 @@ class Executors:
         deadline = time.monotonic() + ADMISSION_WAIT
         if not self.total_memory:
             return self._idle_helper() or _Executor(self.path), None
+        self._enrol()
         if not self._admission.acquire(timeout=ADMISSION_WAIT):
             raise self._short_of_memory()
         try:
@@ -141,7 +154,8 @@ class Executors:
         and are likely the runaways; many growing at once are stopped at once)."""
         used = self._used.get()
         excess = sum(used.values()) + self._growth - self.total_memory
-        for key in sorted(used, key=lambda key: (used[key], key), reverse=True):
+        queries = [key for key in used if not key.startswith(PROCESS_RECORD)]  # not stopped
+        for key in sorted(queries, key=lambda key: (used[key], key), reverse=True):
             if excess <= 0:
                 return False
             if key == record:
@@ -241,9 +255,12 @@ class Executors:
         executor.kill()
 
 
-def _helper_memory(record: dict) -> int:
+def _record_memory(record: dict) -> int:
+    """A query's memory (its helper's own, at least its reserve), or a process's growth."""
+    if "baseline" in record:
+        return max(0, (private_memory(record["owner"]) or 0) - record["baseline"])
     helper = record.get("helper")
-    return (private_memory(helper) or 0) if helper else 0
+    return max((private_memory(helper) or 0) if helper else 0, record.get("reserved", 0))
 
 
 class _Stopped(Exception):

@@ -158,7 +158,8 @@ def metrics() -> Response:
     held = current().store.query_memory()
     if held is not None:
         lines += [
-            "# HELP kg_query_memory_bytes Memory the running queries hold, all processes.",
+            "# HELP kg_query_memory_bytes Memory the running queries hold (helpers, and the "
+            "workers' growth since their first query), all processes.",
             "# TYPE kg_query_memory_bytes gauge",
             f"kg_query_memory_bytes {held[0]}",
             "# HELP kg_query_memory_budget_bytes Memory all queries together may take (0: any).",
