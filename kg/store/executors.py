@@ -16,8 +16,10 @@ others go on. New queries pass the budget's door one at a time, and a helper sta
 is recorded before it starts, at HELPER_RESERVE at least: a crowd arriving at once starts no
 more helpers than the budget holds. A process that passes the door is recorded too, with its own
 memory then: what it grows by from there on — the pages it renders and keeps, the lookups it
-answers itself, Python's heap — counts within the budget, as the queries' memory it is, so that
-helpers and processes together stay inside it. A helper that grew by more than RETURN_AFTER in
+answers itself, Python's heap — counts within the budget when the largest queries are stopped,
+so that helpers and processes together stay inside it (not at the door: a process's growth is
+no query that waiting would free, and the small queries of other readers would starve behind
+it). A helper that grew by more than RETURN_AFTER in
 a query is ended after it rather than kept, so that a burst's memory returns to the system.
 
 While a query evaluates, its caller may ask it to yield the processor, as a function of the
@@ -86,7 +88,7 @@ class Executors:
         summed, at most BUDGET_LOOK ago)."""
         return sum(self._used.get().values())
 
-    def _memory_by_query(self) -> dict[str, int]:
+    def _memory_by_record(self) -> dict[str, int]:
         """Each running query's memory, by its record: its helper's own (a helper started for
         a burst counts whole, interpreter included), and at least HELPER_RESERVE for one
         being started, so that a crowd of queries arriving at once is seen at once; and each
@@ -103,9 +105,9 @@ class Executors:
                 self._enrolled = True
 
     def _look(self) -> dict[str, int]:
-        """Each running query's memory, as ``_memory_by_query``; and how much they grow
+        """The memory of each record, as ``_memory_by_record``; and how much they grow
         together before the next look, at the pace they grew since the last."""
-        used = self._memory_by_query()
+        used = self._memory_by_record()
         held, now = sum(used.values()), time.monotonic()
         pace = max(0, held - self._held) / max(now - self._looked, BUDGET_LOOK)
         self._growth, self._held, self._looked = int(pace * BUDGET_LOOK), held, now
@@ -123,7 +125,7 @@ class Executors:
         if not self._admission.acquire(timeout=ADMISSION_WAIT):
             raise self._short_of_memory()
         try:
-            while sum(self._memory_by_query().values()) >= self.total_memory:
+            while _queries_memory(self._memory_by_record()) >= self.total_memory:
                 if time.monotonic() >= deadline or cancel.is_set():
                     raise self._short_of_memory()
                 time.sleep(BUDGET_LOOK)
@@ -253,6 +255,11 @@ class Executors:
                 self._idle.append(executor)
                 return
         executor.kill()
+
+
+def _queries_memory(used: dict[str, int]) -> int:
+    """What the queries of these records hold, the processes' growth left out."""
+    return sum(size for key, size in used.items() if not key.startswith(PROCESS_RECORD))
 
 
 def _record_memory(record: dict) -> int:
