@@ -14,13 +14,13 @@ evaluating them, as kg.store.running records which they are) would pass ``total_
 the next look, at the pace they grew since the last (QueryBudgetError): the largest go, the
 others go on. New queries pass the budget's door one at a time, and a helper started for one
 is recorded before it starts, at HELPER_RESERVE at least: a crowd arriving at once starts no
-more helpers than the budget holds. A process that passes the door is recorded too, with its own
-memory then: what it grows by from there on — the pages it renders and keeps, the lookups it
-answers itself, Python's heap — counts within the budget when the largest queries are stopped,
-so that helpers and processes together stay inside it (not at the door: a process's growth is
-no query that waiting would free, and the small queries of other readers would starve behind
-it). A helper that grew by more than RETURN_AFTER in
-a query is ended after it rather than kept, so that a burst's memory returns to the system.
+more helpers than the budget holds. A process that comes to the door is recorded too, with its
+own memory then: what it grows by from there on — the pages it renders and keeps, the lookups
+it answers itself, Python's heap — counts within the budget when the largest queries are
+stopped, so that helpers and processes together stay inside it (not at the door: a process's
+growth is no query that waiting would free, and other readers' small queries would starve
+behind it). A helper that grew by more than RETURN_AFTER in a query is ended after it rather
+than kept, so that a burst's memory returns to the system.
 
 While a query evaluates, its caller may ask it to yield the processor, as a function of the
 processor time it has used (a long query, so that short ones go first): its process is reniced.
@@ -84,8 +84,8 @@ class Executors:
         self._enrolled = False  # whether this process's own growth is recorded
 
     def memory_used(self) -> int:
-        """The bytes the running queries of every process over the store hold (as last
-        summed, at most BUDGET_LOOK ago)."""
+        """The bytes the running queries of every process over the store hold, with what the
+        recorded processes grew by (as last summed, at most BUDGET_LOOK ago)."""
         return sum(self._used.get().values())
 
     def _memory_by_record(self) -> dict[str, int]:

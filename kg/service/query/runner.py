@@ -156,8 +156,9 @@ class QueryRunner:
         return self._stream(head, job, deadline, self.max_bytes, share)
 
     def at_once(self, request: QueryRequest, client: str | None = None) -> bytes | None:
-        """The answer of a point lookup, kept or evaluated on this thread, as ``run`` gives
-        it; None for any other query, which is then neither run nor counted."""
+        """The answer of a point lookup, kept or evaluated on this thread, or any query's kept
+        answer, as ``run`` gives them; None for any other query, then neither run nor
+        counted."""
         return self._begin(request, client)[1]
 
     def _begin(self, request: QueryRequest, client: str | None) -> tuple[tuple, bytes | None]:
