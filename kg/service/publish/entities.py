@@ -108,7 +108,7 @@ def _sourced(store: Store, ns: Namespaces, sparql: str) -> list[dict]:
     for row in select_rows(store, ns, sparql):
         graph = row.pop("g")
         kept = grouped.setdefault(tuple(row.values()), {**row, "sources": set()})
-        kept["sources"] |= keys.get(graph or "", set())
+        kept["sources"].update(keys.get(graph, ()))
     for row in grouped.values():
         row["sources"] = [
             dict(zip(("key", "iri"), pair.rsplit(" ", 1), strict=True))
@@ -331,7 +331,7 @@ def _heads(store: Store, ns: Namespaces, iri: str) -> list[dict]:
             "end": _first(own.get("end")),
         }
         kept = heads.setdefault(tuple(head.values()), {**head, "sources": []})
-        # each source once, as _rows orders them: sources without a notation share a key
+        # each source once, as _sourced orders them: sources without a notation share a key
         pairs = {(source["key"], source["iri"]) for source in kept["sources"] + tenure["sources"]}
         ordered = sorted(pairs, key=lambda pair: f"{pair[0]} {pair[1]}")
         kept["sources"] = [{"key": key, "iri": iri} for key, iri in ordered]
