@@ -93,11 +93,6 @@ def entity_page(store: Store, ns: Namespaces, iri: str) -> EntityPage | None:
 # --- sections of each kind -------------------------------------------------------------------
 
 
-def _rows(store: Store, ns: Namespaces, sparql: str) -> list[dict]:
-    """Rows of a SELECT as dicts of plain values."""
-    return select_rows(store, ns, sparql)
-
-
 def _sourced(store: Store, ns: Namespaces, sparql: str) -> list[dict]:
     """Rows of a SELECT DISTINCT that binds ?g, a graph asserting what the row says: one row
     for each set of the other values, in the order they first come, its ``sources`` those of
@@ -178,7 +173,7 @@ def _provisions(store: Store, ns: Namespaces, policies: list[str]) -> list[dict]
     provisions = sorted({row["provision"] for row in links})
     kinds = {
         row["policy"]: row["policyType"]
-        for row in _rows(
+        for row in select_rows(
             store,
             ns,
             f"""SELECT DISTINCT ?policy ?policyType WHERE {{ {_values("policy", policies)}
@@ -193,7 +188,7 @@ def _provisions(store: Store, ns: Namespaces, policies: list[str]) -> list[dict]
     )
     withdrawn = {
         row["provision"]: row["withdrawn"]
-        for row in _rows(
+        for row in select_rows(
             store,
             ns,
             f"""SELECT ?provision (MIN(STR(?on)) AS ?withdrawn) WHERE {{
@@ -241,7 +236,7 @@ def _attributes(
     if not nodes:
         return {}
     named = " ".join(f'("{name}" {prop})' for name, prop in properties.items())
-    rows = _rows(
+    rows = select_rows(
         store,
         ns,
         f"""SELECT DISTINCT ?node ?name ?value WHERE {{ {_values("node", nodes)}
@@ -378,7 +373,7 @@ def _agreements(store: Store, ns: Namespaces, iri: str) -> list[dict]:
     implied: dict[str, list[str]] = defaultdict(list)
     if models:
         values = " ".join(f"<{model}>" for model in models)
-        for row in _rows(
+        for row in select_rows(
             store,
             ns,
             f"""SELECT ?model ?rule WHERE {{ VALUES ?model {{ {values} }}
@@ -441,7 +436,7 @@ def _policy(store: Store, ns: Namespaces, iri: str) -> dict[str, list[dict]]:
 
 
 def _statement(store: Store, ns: Namespaces, iri: str) -> dict[str, list[dict]]:
-    quote = _rows(
+    quote = select_rows(
         store,
         ns,
         f"""
@@ -452,7 +447,7 @@ def _statement(store: Store, ns: Namespaces, iri: str) -> dict[str, list[dict]]:
           OPTIONAL {{ <{iri}> dct:date ?date }} OPTIONAL {{ <{iri}> pkg:context ?context }}
         }} LIMIT 1""",
     )
-    reported = _rows(
+    reported = select_rows(
         store,
         ns,
         f"""
@@ -467,7 +462,7 @@ def _statement(store: Store, ns: Namespaces, iri: str) -> dict[str, list[dict]]:
 
 
 def _source(store: Store, ns: Namespaces, iri: str) -> dict[str, list[dict]]:
-    reports = _rows(
+    reports = select_rows(
         store,
         ns,
         f"""
@@ -518,7 +513,7 @@ def _kinds_of_classes(store: Store, ns: Namespaces) -> dict[str, set[str]]:
     generation: each page's types are looked up in it, no path evaluated per page)."""
     values = " ".join(f'({root} "{kind}")' for kind, root in KIND_ROOTS.items())
     kinds: dict[str, set[str]] = defaultdict(set)
-    for row in _rows(
+    for row in select_rows(
         store,
         ns,
         f"""SELECT DISTINCT ?class ?kind WHERE {{
@@ -560,7 +555,7 @@ def _kept_labels(store: Store, ns: Namespaces) -> dict[str, str | None]:
 def _labels_of(store: Store, ns: Namespaces, iris: list[str]) -> dict[str, str]:
     values = " ".join(f"<{iri}>" for iri in iris)
     labels: dict[str, str] = {}
-    for row in _rows(
+    for row in select_rows(
         store,
         ns,
         f"""SELECT ?x ?label WHERE {{ VALUES ?x {{ {values} }}
