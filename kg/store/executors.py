@@ -156,7 +156,7 @@ class Executors:
         and are likely the runaways; many growing at once are stopped at once)."""
         used = self._used.get()
         excess = sum(used.values()) + self._growth - self.total_memory
-        queries = [key for key in used if not key.startswith(PROCESS_RECORD)]  # not stopped
+        queries = [key for key in used if _is_query(key)]  # a process is not stopped
         for key in sorted(queries, key=lambda key: (used[key], key), reverse=True):
             if excess <= 0:
                 return False
@@ -257,9 +257,14 @@ class Executors:
         executor.kill()
 
 
+def _is_query(key: str) -> bool:
+    """Whether a record is a query's, not a process's own."""
+    return not key.startswith(PROCESS_RECORD)
+
+
 def _queries_memory(used: dict[str, int]) -> int:
     """What the queries of these records hold, the processes' growth left out."""
-    return sum(size for key, size in used.items() if not key.startswith(PROCESS_RECORD))
+    return sum(size for key, size in used.items() if _is_query(key))
 
 
 def _record_memory(record: dict) -> int:
