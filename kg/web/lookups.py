@@ -24,7 +24,7 @@ from kg.web.caching import ELIGIBLE, GENERATION, KEEP, key_tag, validators_at
 from kg.web.clients import address_of
 from kg.web.negotiation import best_match
 from kg.web.operations import SECURITY_HEADERS
-from kg.web.sparql import offered_for, serialization, with_charset
+from kg.web.sparql import ANY_ORIGIN, offered_for, serialization, with_charset
 
 # a request carrying any of these is the view's: a token, a revalidation
 _DECLINED = ("HTTP_AUTHORIZATION", "HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE")
@@ -100,5 +100,5 @@ class LookupLane:
         if key is not None:
             modified = self.context.store.last_modified
             headers += validators_at(environ[GENERATION], modified, key_tag(key)).items()
-        headers.append(("Access-Control-Allow-Origin", "*"))
+        headers.append(ANY_ORIGIN)
         return headers + list(SECURITY_HEADERS.items())

@@ -41,6 +41,7 @@ DESCRIPTION_TYPES = {
     "application/rdf+xml": "xml",
 }
 GRAPH_FORMS = ("CONSTRUCT", "DESCRIBE")  # the query forms whose answer is a graph
+ANY_ORIGIN = ("Access-Control-Allow-Origin", "*")  # CORS of every read
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,7 @@ def preflight() -> Response:
 def allow_reads_from_any_origin(response: Response) -> Response:
     """CORS for reads only: queries, the service description, pages — never writes."""
     if request.method in ("GET", "HEAD") or g.get("operation_kind") == "query":
-        response.headers.setdefault("Access-Control-Allow-Origin", "*")
+        response.headers.setdefault(*ANY_ORIGIN)
     return response
 
 
