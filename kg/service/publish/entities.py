@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from rdflib import URIRef
+import pyoxigraph as ox
 
 from kg.namespaces import Namespaces
 from kg.service.cache import per_generation
 from kg.service.publish import program
-from kg.service.publish.describe import facts
+from kg.service.publish.describe import XSD_STRING, stored_facts
 from kg.service.query.queries import select_rows
 from kg.store import Store
 
@@ -60,22 +60,22 @@ class EntityPage:
 
 
 def entity_page(store: Store, ns: Namespaces, iri: str) -> EntityPage | None:
-    asserted = facts(store, iri)
+    asserted = stored_facts(store, iri)
     if not asserted:
         return None
     terms = {term for triple in asserted for term in triple}
-    named = labels(store, ns, {str(t) for t in terms if _is_iri(t)})
-    graphs = _graph_sources(store, set().union(*asserted.values()))
+    named = labels(store, ns, {term.value for term in terms if isinstance(term, ox.NamedNode)})
+    graphs = _graph_sources(store, ns)
     outgoing, incoming, types = [], [], []
     for (s, p, o), names in sorted(
-        asserted.items(), key=lambda item: (str(item[0][1]), str(item[0][2]))
+        asserted.items(), key=lambda item: (item[0][1].value, item[0][2].value)
     ):
         sources = sorted(
             (graphs.get(name) or SourceRef(name, name, name) for name in names),
             key=lambda ref: ref.key,
         )
-        if str(s) == iri:
-            if str(p) == RDF_TYPE:
+        if s.value == iri and isinstance(s, ox.NamedNode):
+            if p.value == RDF_TYPE:
                 types.append(_value(o, named, ns))
             outgoing.append(Fact(_value(p, named, ns), _value(o, named, ns), sources))
         else:
@@ -566,32 +566,36 @@ def _labels_of(store: Store, ns: Namespaces, iris: list[str]) -> dict[str, str]:
     return labels
 
 
-def _graph_sources(store: Store, names: set[str]) -> dict[str, SourceRef]:
-    """Each of these named graphs' source, as a page cites it: key (S1…), label, address."""
-    values = " ".join(f"<{name}>" for name in names)
-    query = f"""SELECT ?g ?source ?key ?label ?graphLabel WHERE {{ VALUES ?g {{ {values} }}
+@per_generation
+def _graph_sources(store: Store, ns: Namespaces) -> dict[str, SourceRef]:
+    """Each named graph's source, as a page cites it: key (S1…), label, address. A graph
+    derived from several sources (a compilation) cites the first by key."""
+    query = """SELECT DISTINCT ?g ?source ?key ?label ?graphLabel WHERE {
         ?g <http://www.w3.org/ns/prov#wasDerivedFrom> ?source .
-        OPTIONAL {{ ?source <http://www.w3.org/2004/02/skos/core#notation> ?key }}
-        OPTIONAL {{ ?source <http://www.w3.org/2000/01/rdf-schema#label> ?label }}
-        OPTIONAL {{ ?g <http://www.w3.org/2000/01/rdf-schema#label> ?graphLabel }} }}"""
-    refs = {}
+        OPTIONAL { ?source <http://www.w3.org/2004/02/skos/core#notation> ?key }
+        OPTIONAL { ?source <http://www.w3.org/2000/01/rdf-schema#label> ?label }
+        OPTIONAL { ?g <http://www.w3.org/2000/01/rdf-schema#label> ?graphLabel } }"""
+    refs: dict[str, SourceRef] = {}
     for row in store.query(query):
         label = (row["label"] or row["graphLabel"] or row["source"]).value
         key = row["key"].value if row["key"] is not None else label
-        refs[row["g"].value] = SourceRef(key, label, row["source"].value)
+        ref = SourceRef(key, label, row["source"].value)
+        graph = row["g"].value
+        if graph not in refs or (ref.key, ref.iri) < (refs[graph].key, refs[graph].iri):
+            refs[graph] = ref
     return refs
 
 
-def _value(term, labels: dict[str, str], ns: Namespaces) -> Value:
-    if _is_iri(term):
-        return Value(labels.get(str(term)) or ns.compact(str(term)), iri=str(term))
-    lang = getattr(term, "language", None)
-    datatype = getattr(term, "datatype", None)
-    return Value(str(term), lang=lang, datatype=str(datatype) if datatype else None)
-
-
-def _is_iri(term) -> bool:
-    return isinstance(term, URIRef)
+def _value(
+    term: ox.NamedNode | ox.BlankNode | ox.Literal, labels: dict[str, str], ns: Namespaces
+) -> Value:
+    if isinstance(term, ox.NamedNode):
+        return Value(labels.get(term.value) or ns.compact(term.value), iri=term.value)
+    if isinstance(term, ox.BlankNode):
+        return Value(term.value)
+    datatype = term.datatype.value
+    plain = term.language or datatype == XSD_STRING  # a simple or language-tagged literal
+    return Value(term.value, lang=term.language, datatype=None if plain else datatype)
 
 
 def _unique(values: list[Value]) -> list[Value]:

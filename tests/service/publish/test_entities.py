@@ -8,6 +8,8 @@ from tests.conftest import NS
 
 LVMPD = NS.iri("id/agency/lvmpd")
 MCMAHILL = NS.iri("id/person/kevin-mcmahill")
+OFFICERS = NS.iri("ontology#officers")
+RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 SOURCE_KEYS = {"S0", "S2", "S4"}  # the sources whose graphs hold McMahill's tenure (facts.md)
 
 
@@ -39,3 +41,27 @@ def test_a_label_a_write_changes_is_shown_on_the_next_page(fresh_store):
     after = entity_page(fresh_store, NS, LVMPD)
     assert after is not None and after.sections["heads"][0]["personLabel"] == "Sheriff McMahill"
     assert labels(fresh_store, NS, {MCMAHILL}) == {MCMAHILL: "Sheriff McMahill"}
+
+
+def test_a_fact_shows_its_literal_as_stored_and_a_new_graph_cites_its_source(fresh_store):
+    graph, source = NS.iri("graph/test-officers"), NS.iri("id/source/test-officers")
+    before = entity_page(fresh_store, NS, LVMPD)
+    assert before is not None
+    (label,) = [fact.value for fact in before.facts if fact.predicate.iri == RDFS_LABEL]
+    assert (label.text, label.lang, label.datatype, label.iri) == (
+        "Las Vegas Metropolitan Police Department", "en", None, None
+    )  # fmt: skip
+    assert all(fact.predicate.iri != OFFICERS for fact in before.facts)
+    fresh_store.update(
+        f"""INSERT DATA {{ GRAPH <{graph}> {{
+              <{LVMPD}> <{OFFICERS}> "3226"^^<http://www.w3.org/2001/XMLSchema#integer> .
+              <{graph}> <http://www.w3.org/ns/prov#wasDerivedFrom> <{source}> .
+              <{source}> <http://www.w3.org/2004/02/skos/core#notation> "S99" }} }}"""
+    )
+    after = entity_page(fresh_store, NS, LVMPD)
+    assert after is not None
+    (officers,) = [fact for fact in after.facts if fact.predicate.iri == OFFICERS]
+    assert (officers.value.text, officers.value.datatype, officers.value.lang) == (
+        "3226", "http://www.w3.org/2001/XMLSchema#integer", None
+    )  # fmt: skip
+    assert [(ref.key, ref.iri) for ref in officers.sources] == [("S99", source)]
