@@ -85,6 +85,10 @@ class Namespaces:
         return sorted(self.prefixes.items(), key=lambda item: -len(item[1]))
 
     def sparql_prologue(self) -> str:
+        return self._prologue
+
+    @cached_property
+    def _prologue(self) -> str:  # made once: every query of a page starts with it
         return "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in self.prefixes.items())
 
     @property
