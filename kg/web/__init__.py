@@ -45,7 +45,7 @@ def create_app(config: AppConfig | None = None) -> Flask:
     """The PolicyKG application; without a config, one read from the environment."""
     # here: they read the application through this module
     from kg.web.caching import FrontCache, PageCache
-    from kg.web.lookups import LookupLane
+    from kg.web.query_lane import QueryLane, reraise
 
     if config is None:
         settings = Settings.from_env()
@@ -99,6 +99,7 @@ def create_app(config: AppConfig | None = None) -> Flask:
 
     errors.register(app)
     operations.install(app)
+    app.before_request(reraise)  # an error the query lane met, answered as every error
     ns = config.settings.namespaces
     app.jinja_env.filters["local"] = lambda iri: local_href(iri, ns)
     app.jinja_env.filters["merge_page"] = lambda args, page: urlencode(args | {"page": page})
@@ -117,7 +118,7 @@ def create_app(config: AppConfig | None = None) -> Flask:
     app.register_blueprint(openapi.blueprint)
     app.register_blueprint(linked_data.blueprint)  # last: it answers every other path
     context = app.extensions["policykg"]
-    lane = LookupLane(app.wsgi_app, context, operations.record)
+    lane = QueryLane(app.wsgi_app, context, operations.record)
     app.wsgi_app = FrontCache(lane, context.pages, context.store, operations.record)
     return app
 

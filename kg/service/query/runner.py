@@ -155,12 +155,6 @@ class QueryRunner:
             raise
         return self._stream(head, job, deadline, self.max_bytes, share)
 
-    def at_once(self, request: QueryRequest, client: str | None = None) -> bytes | None:
-        """The answer of a point lookup, kept or evaluated on this thread, or any query's kept
-        answer, as ``run`` gives them; None for any other query, then neither run nor
-        counted."""
-        return self._begin(request, client)[1]
-
     def _begin(self, request: QueryRequest, client: str | None) -> tuple[tuple, bytes | None]:
         """The query's cache key, and its answer when it is kept or a point lookup (None:
         it is to be evaluated by a helper). Errors found here are the caller's to raise."""
