@@ -4,10 +4,13 @@ same data, one run.
     python bench/endpoint.py [--agencies 10000] [--seconds 10] [--baseline REV]
 
 Needs wrk (Debian: apt-get install wrk) and the `oxigraph` command (pip install oxigraph).
-The baseline serves from its own checkout (a throw-away git worktree). Measures, on loopback:
-- point lookups (all triples of one entity) at 8 concurrent clients: requests/s, both for one
-  entity asked again and again (PolicyKG's caches answer) and for every agency at random;
-- a 4-way join and a GROUP BY: median latency (each run's text differs, so no cache helps);
+The baseline serves from its own checkout (a throw-away git worktree); the three servers serve
+at once. Measures, on loopback:
+- point lookups (all triples of one entity) at 8 concurrent clients, one server at a time:
+  requests/s, both for one entity asked again and again (PolicyKG's caches answer) and for
+  every agency at random;
+- a 4-way join and a GROUP BY: median latency (each run's text differs, so no cache helps),
+  asked of each server in turn, so that a spell of a slower machine slows all of them;
 - a 100,000-row SELECT as JSON and as CSV: time to last byte, and the server's memory growth.
 """
 
@@ -67,13 +70,15 @@ end
 """
 
 
-def latency(server: Server, query: str, runs: int) -> float:
-    times = []
+def latencies(servers: list[Server], query: str, runs: int) -> list[float]:
+    """Each server's median latency for ``query``, asked of each in turn ``runs`` times."""
+    times: list[list[float]] = [[] for _ in servers]
     for run in range(runs):
-        started = time.perf_counter()
-        server.get(f"# run {run}\n" + query)  # a different text each run: no cache helps
-        times.append(time.perf_counter() - started)
-    return statistics.median(times) * 1000
+        for server, taken in zip(servers, times, strict=True):
+            started = time.perf_counter()
+            server.get(f"# run {run}\n" + query)  # a different text each run: no cache helps
+            taken.append(time.perf_counter() - started)
+    return [statistics.median(taken) * 1000 for taken in times]
 
 
 def last_byte(server: Server, accept: str) -> tuple[float, float]:
@@ -89,7 +94,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--agencies", type=int, default=10_000)
     parser.add_argument("--seconds", type=int, default=10)
-    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--runs", type=int, default=40)
     parser.add_argument("--baseline", default=BASELINE)
     args = parser.parse_args()
     if not shutil.which("wrk"):
@@ -108,7 +113,7 @@ def main() -> None:
         capture_output=True,
     )
     script = scratch / "lookups.lua"
-    figures: dict[str, dict[str, float]] = {}
+    servers: list[Server] = []
     try:
         for port, (name, checkout) in enumerate(sides.items(), start=18080):
             store = scratch / name.replace(" ", "-")
@@ -117,14 +122,16 @@ def main() -> None:
             subprocess.run(
                 [*kg, "load", str(data)], check=True, cwd=checkout, env={**os.environ, **env}
             )
-            server = Server(name, [*kg, "serve", "--port", str(port)],
-                            f"http://127.0.0.1:{port}/sparql", env=env)  # fmt: skip
-            figures[name] = measure(server, script, args)
-        server = Server("oxigraph", [oxigraph, "serve-read-only", "--location", str(ox_store),
-                                     "--bind", "127.0.0.1:18089", "--union-default-graph"],
-                        "http://127.0.0.1:18089/query")  # fmt: skip
-        figures["oxigraph"] = measure(server, script, args)
+            servers.append(Server(name, [*kg, "serve", "--port", str(port)],
+                                  f"http://127.0.0.1:{port}/sparql", env=env))  # fmt: skip
+        servers.append(Server("oxigraph", [oxigraph, "serve-read-only", "--location",
+                                           str(ox_store), "--bind", "127.0.0.1:18089",
+                                           "--union-default-graph"],
+                              "http://127.0.0.1:18089/query"))  # fmt: skip
+        figures = measure(servers, script, args)
     finally:
+        for server in servers:
+            server.stop()
         subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(worktree)],
                        check=False)  # fmt: skip
         shutil.rmtree(scratch, ignore_errors=True)
@@ -147,28 +154,34 @@ def main() -> None:
     )
 
 
-def measure(server: Server, script: Path, args: argparse.Namespace) -> dict[str, float]:
-    """Every figure of one server; the server is stopped after."""
-    figures = {}
-    try:
+def measure(
+    servers: list[Server], script: Path, args: argparse.Namespace
+) -> dict[str, dict[str, float]]:
+    """Every figure of every server, all serving at once: throughput one server at a time,
+    latencies taken in turns (one query of each server, then the next), so that a machine
+    slower for a while is slower for all of them."""
+    figures: dict[str, dict[str, float]] = {server.name: {} for server in servers}
+    for server in servers:
         server.settle()
+    for server in servers:
         script.write_text(
             WRK_SCRIPT % (BASE, args.agencies, urllib.parse.urlsplit(server.url).path)
         )
         same = "?" + urllib.parse.urlencode({"query": LOOKUP % (BASE, 123)})
         wrk(server.url + same, 2, headers=JSON)  # kept from here on, in every worker
-        figures["lookup, one entity (req/s)"] = wrk(server.url + same, args.seconds, headers=JSON)
-        figures[f"lookup, {args.agencies:,} entities at random (req/s)"] = wrk(
+        mine = figures[server.name]
+        mine["lookup, one entity (req/s)"] = wrk(server.url + same, args.seconds, headers=JSON)
+        mine[f"lookup, {args.agencies:,} entities at random (req/s)"] = wrk(
             server.url, args.seconds, headers=JSON, script=script
         )
-        figures["4-way join (ms)"] = latency(server, JOIN, args.runs)
-        figures["GROUP BY (ms)"] = latency(server, GROUP_BY, args.runs)
+    for label, query in (("4-way join (ms)", JOIN), ("GROUP BY (ms)", GROUP_BY)):
+        for server, millis in zip(servers, latencies(servers, query, args.runs), strict=True):
+            figures[server.name][label] = millis
+    for server in servers:
         for label, accept in (("JSON", "application/sparql-results+json"), ("CSV", "text/csv")):
             millis, growth = last_byte(server, accept)
-            figures[f"100k rows {label}, last byte (ms)"] = millis
-            figures[f"100k rows {label}, memory growth (MB)"] = growth
-    finally:
-        server.stop()
+            figures[server.name][f"100k rows {label}, last byte (ms)"] = millis
+            figures[server.name][f"100k rows {label}, memory growth (MB)"] = growth
     return figures
 
 
