@@ -54,6 +54,7 @@ from kg.store import (
 from kg.store.running import Running, Throttled, private_memory
 from kg.store.snapshots import Snapshots
 from kg.store.state import LocalState
+from kg.store.sysfiles import read_small
 
 log = logging.getLogger(__name__)
 _SPAWN = multiprocessing.get_context("spawn")
@@ -310,10 +311,10 @@ class _Executor:
         """Processor time the helper has used, and its memory (from Linux's /proc; elsewhere
         nothing, and no query is reniced or stopped for its size)."""
         try:
-            stat = Path(f"/proc/{self.process.pid}/stat").read_text()
+            stat = read_small(f"/proc/{self.process.pid}/stat")
         except OSError:
             return _Usage(0.0, 0)
-        fields = stat.rsplit(")", 1)[1].split()  # utime, stime; rss in pages
+        fields = stat.rsplit(b")", 1)[1].split()  # utime, stime; rss in pages
         return _Usage((int(fields[11]) + int(fields[12])) / _TICKS, int(fields[21]) * _PAGE)
 
     def renice(self, niceness: int) -> None:

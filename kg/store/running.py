@@ -15,6 +15,8 @@ import time
 from contextlib import suppress
 from pathlib import Path
 
+from kg.store.sysfiles import read_small
+
 _counter = itertools.count()
 _PAGE = os.sysconf("SC_PAGE_SIZE")
 
@@ -62,16 +64,19 @@ class Running:
             with self._lock:
                 return {key: dict(record) for key, record in self._local.items()}
         found = {}
-        for path in self.directory.glob("*.json"):
-            try:
-                record = json.loads(path.read_text())
-            except (FileNotFoundError, ValueError):  # removed, or being replaced
-                continue
-            if not _alive(record.get("owner")):
-                with suppress(FileNotFoundError):
-                    path.unlink()
-                continue
-            found[path.stem] = record
+        with os.scandir(self.directory) as entries:  # read before every query: no pathlib
+            for entry in entries:
+                if not entry.name.endswith(".json"):
+                    continue
+                try:
+                    record = json.loads(read_small(entry.path))
+                except (FileNotFoundError, ValueError):  # removed, or being replaced
+                    continue
+                if not _alive(record.get("owner")):
+                    with suppress(FileNotFoundError):
+                        os.unlink(entry.path)
+                    continue
+                found[entry.name.removesuffix(".json")] = record
         return found
 
 
@@ -81,7 +86,7 @@ def private_memory(pid: int) -> int | None:
     count in none — from Linux's /proc (statm: read in microseconds, where smaps takes
     milliseconds and the lock of a process busy allocating); None if it has ended."""
     try:
-        fields = Path(f"/proc/{pid}/statm").read_text().split()
+        fields = read_small(f"/proc/{pid}/statm").split()
         return (int(fields[1]) - int(fields[2])) * _PAGE
     except (OSError, IndexError, ValueError):
         return None
