@@ -82,6 +82,12 @@ class ChunkWriter:
             self.flush()
         return len(data)
 
+    def rest(self) -> bytes:
+        """What was written and not handed on, taken out: the caller hands it on itself."""
+        rest = bytes(self._buffer)
+        self._buffer.clear()
+        return rest
+
     def flush(self) -> None:
         if self._buffer:
             self._send(bytes(self._buffer))

@@ -199,12 +199,11 @@ class Executors:
                         executor.renice(niceness(now.cpu_seconds - before.cpu_seconds))
                     continue
                 kind, payload = executor.connection.recv()
-                if kind == "chunk":
-                    output.write(payload)
-                elif kind == "done":
-                    break
-                else:
+                if kind not in ("chunk", "done"):
                     raise (QuerySyntaxError if kind == "syntax" else StoreError)(payload)
+                output.write(payload)  # the last chunk comes with the end
+                if kind == "done":
+                    break
         except _Stopped:
             executor.kill()
             return
@@ -352,7 +351,7 @@ def _serve(path: str, connection: Connection, parent: int) -> None:
                         snapshot = snapshots.open(wanted_generation)
                     generation = wanted_generation
                 _evaluate(snapshot, sparql, media_type, dataset, writer)
-                connection.send(("done", None))
+                connection.send(("done", writer.rest()))  # the last chunk with the end
                 break
             except (SyntaxError, ValueError) as error:  # QuerySyntaxError among them
                 connection.send(("syntax", str(error)))
@@ -378,7 +377,6 @@ def _evaluate(
         media_type
     )
     result.serialize(writer, fmt)  # type: ignore[arg-type]
-    writer.flush()
 
 
 def _leave_with(parent: int) -> None:
