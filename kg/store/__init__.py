@@ -8,7 +8,7 @@ The store knows nothing of HTTP, of validation or of the CLI.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from typing import BinaryIO, Protocol
 
@@ -86,6 +86,24 @@ class Store(Protocol):
         processor seconds the evaluation has used, how far it should now yield the processor
         (0 to 19, as `nice`): a store that evaluates in a process of its own lowers that
         process's priority; such a store calls it from the start, with 0."""
+        ...
+
+    def query_chunks(
+        self,
+        sparql: str,
+        fmt: RdfFormat | QueryResultsFormat,
+        *,
+        base_iri: str | None = None,
+        default_graphs: list[str] | None = None,
+        named_graphs: list[str] | None = None,
+        cancel: threading.Event,
+        niceness: Callable[[float], int] | None = None,
+    ) -> Iterator[bytes | None] | None:
+        """The query's results in ``fmt``, chunk by chunk, read on the caller's own thread:
+        None at each look while the evaluation goes on, so that the caller keeps its
+        deadline; closing the iterator early stops the evaluation, as ``cancel`` does. None
+        when the store cannot hand them so (it evaluates in this process, or on a server):
+        the caller then runs ``serialize_query`` on a thread of its own."""
         ...
 
     def bounded(

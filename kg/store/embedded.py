@@ -23,7 +23,7 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, suppress
 from pathlib import Path
 from typing import BinaryIO
@@ -170,6 +170,25 @@ class EmbeddedStore:
         dataset = (base_iri, default_graphs, named_graphs)
         request = (sparql, fmt.media_type, dataset, self.generation)
         self._executors.serialize(output, request, cancel, niceness)
+
+    def query_chunks(
+        self,
+        sparql: str,
+        fmt: ox.RdfFormat | ox.QueryResultsFormat,
+        *,
+        base_iri: str | None = None,
+        default_graphs: list[str] | None = None,
+        named_graphs: list[str] | None = None,
+        cancel: threading.Event,
+        niceness: Callable[[float], int] | None = None,
+    ) -> Iterator[bytes | None] | None:
+        """A helper process's answer, as it comes through its pipe (kg.store.executors); None
+        for a store in memory, which evaluates in this process."""
+        if self.path is None:
+            return None
+        dataset = (base_iri, default_graphs, named_graphs)
+        request = (sparql, fmt.media_type, dataset, self.generation)
+        return self._executors.chunks(request, cancel, niceness)
 
     def bounded(
         self,

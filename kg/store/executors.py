@@ -35,8 +35,8 @@ import multiprocessing
 import os
 import threading
 import time
-from collections.abc import Callable
-from contextlib import suppress
+from collections.abc import Callable, Iterator
+from contextlib import closing, suppress
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import BinaryIO, NamedTuple
@@ -65,6 +65,7 @@ RETURN_AFTER = 128 * 2**20  # a helper that grew by more in a query is ended, no
 BUDGET_LOOK = 0.1  # seconds between sums of the queries' memory, in each process
 ADMISSION_WAIT = 10.0  # seconds a new query waits for the budget to free before a 503
 HELPER_RESERVE = 64 * 2**20  # counted for a helper started for a query, before it grows
+POLL = 0.05  # seconds between looks at a helper at work
 PROCESS_RECORD = "process-"  # the key of a process's own record, before its pid
 
 
@@ -173,9 +174,25 @@ class Executors:
         cancel: threading.Event,
         niceness: Callable[[float], int] | None = None,
     ) -> None:
-        """Writes what a helper writes for ``request`` (query, format, dataset, generation);
-        kills the helper if ``cancel`` is set first, or if ``output`` refuses a chunk; while
-        the caller waits, renices it to what ``niceness`` says of the processor seconds used."""
+        """Writes what a helper writes for ``request``, as ``chunks`` gives it; kills the
+        helper if ``output`` refuses a chunk."""
+        with closing(self.chunks(request, cancel, niceness)) as chunks:
+            for chunk in chunks:
+                if chunk is not None:
+                    output.write(chunk)
+
+    def chunks(
+        self,
+        request: tuple,
+        cancel: threading.Event,
+        niceness: Callable[[float], int] | None = None,
+    ) -> Iterator[bytes | None]:
+        """What a helper writes for ``request`` (query, format, dataset, generation), chunk by
+        chunk as it comes, and None at each look (every POLL s) while the helper works, so
+        that the caller reading them keeps its own deadline. Kills the helper if ``cancel`` is
+        set (the chunks then just end), or if the caller closes the iterator before its end;
+        while the caller waits, renices it to what ``niceness`` says of the processor seconds
+        used."""
         if niceness:  # at once: the caller learns that this store tells the processor time
             niceness(0.0)
         # a helper kept from an earlier query is recorded once it outlasts a poll: a short
@@ -188,7 +205,7 @@ class Executors:
             while True:
                 if cancel.is_set():
                     raise _Stopped
-                if not executor.connection.poll(0.05):
+                if not executor.connection.poll(POLL):
                     record = record or self.running.add(helper=pid)
                     now = executor.usage()
                     if self.max_memory and now.memory - before.memory > self.max_memory:
@@ -197,11 +214,12 @@ class Executors:
                         raise _ShortOfMemory(pid, now.memory - before.memory)
                     if niceness:
                         executor.renice(niceness(now.cpu_seconds - before.cpu_seconds))
+                    yield None
                     continue
                 kind, payload = executor.connection.recv()
                 if kind not in ("chunk", "done"):
                     raise (QuerySyntaxError if kind == "syntax" else StoreError)(payload)
-                output.write(payload)  # the last chunk comes with the end
+                yield payload  # the last chunk comes with the end
                 if kind == "done":
                     break
         except _Stopped:
@@ -225,7 +243,7 @@ class Executors:
         except (QuerySyntaxError, StoreError):
             self._give_back(executor, before)
             raise
-        except BaseException:  # the reader is gone, or the helper died: it is not reused
+        except BaseException:  # the reader is gone or stopped early, or the helper died
             executor.kill()
             raise
         finally:

@@ -115,6 +115,10 @@ class SparqlStore:
     def query_memory(self) -> tuple[int, int] | None:
         return None  # the remote server evaluates, under its own limits
 
+    def query_chunks(self, *args, **kwargs) -> None:
+        """None: a query is sent and read by serialize_query, on the runner's thread."""
+        return None
+
     def bounded(
         self,
         sparql: str,

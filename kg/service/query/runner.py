@@ -1,11 +1,13 @@
 """Running queries under a deadline, streaming their serialized results, caching small ones.
 
 A point lookup the store bounds by a few of its triples (``Store.bounded``) is answered at
-once, on the caller's thread. Every other query runs in a helper thread that serializes its
-results into a bounded channel; the caller reads the channel under the deadline. When the
-deadline passes, the caller gets ``QueryTimeoutError`` and the helper is told to stop: the
-embedded store evaluates in a helper process, which it kills (pyoxigraph cannot cancel a
-query), a remote leaves it to its server. A query still evaluating in this process after that
+once, on the caller's thread. Every other query is read under a deadline: the embedded store
+evaluates it in a helper process, whose chunks the caller reads from its pipe as they come
+(``Store.query_chunks``, with a look at the deadline every 50 ms); a store that cannot hand
+them so (in memory, remote) writes them from a helper thread into a bounded channel, which
+the caller reads. When the deadline passes, the caller gets ``QueryTimeoutError`` and the
+evaluation is stopped: the helper process is killed (pyoxigraph cannot cancel a query), a
+remote leaves it to its server. A query still evaluating in this process after that
 is a *runaway*, and the runner calls ``on_runaway`` — the server restarts the worker
 gracefully, which is what ends it.
 
@@ -137,7 +139,9 @@ class QueryRunner:
             cancel = threading.Event()
             slot = _Slot(self._slots, self.long_after)
             pace = self._pace(share)
-            job = _start(_query_writer(self.store, request, cancel, pace), slot, cancel)
+            job = _pull(self.store, request, slot, cancel, pace) or _start(
+                _query_writer(self.store, request, cancel, pace), slot, cancel
+            )
             deadline = slot.started + self.timeout if self.timeout else None
             head: list[bytes] = []
             size = 0
@@ -257,7 +261,7 @@ class QueryRunner:
             self.running.remove(share.key)
 
     def _stream(
-        self, head, job: _Job, deadline, max_bytes, share: _Share | None = None
+        self, head, job: _Job | _Pulled, deadline, max_bytes, share: _Share | None = None
     ) -> Iterator[bytes]:
         sent = sum(map(len, head))
         try:
@@ -272,7 +276,7 @@ class QueryRunner:
         except (QueryTimeoutError, FairShareError) as error:  # too late for a status of its own
             raise ResultCutError(str(error)) from None
         finally:
-            job.cancel.set()
+            job.stop()
             self._leave(share)
 
     def _niceness(self, cpu_seconds: float) -> int:
@@ -284,7 +288,7 @@ class QueryRunner:
             return 0
         return min(19, 1 + int(4 * beyond))
 
-    def _take(self, job: _Job, deadline, share: _Share | None = None):
+    def _take(self, job: _Job | _Pulled, deadline, share: _Share | None = None):
         """The job's next chunk. When it turns long (its slot given up), a query whose client
         already runs its share of long ones is stopped (FairShareError)."""
         while True:
@@ -292,9 +296,7 @@ class QueryRunner:
             if job.slot and job.slot.held and job.slot.until is not None:
                 wake = job.slot.until if wake is None else min(wake, job.slot.until)
             try:
-                item = job.channel.get(
-                    timeout=None if wake is None else max(0.0, wake - time.monotonic())
-                )
+                item = job.get(None if wake is None else max(0.0, wake - time.monotonic()))
                 break
             except queue.Empty:
                 if deadline is not None and time.monotonic() >= deadline:
@@ -304,15 +306,15 @@ class QueryRunner:
                     try:
                         self._turned_long(share)
                     except FairShareError:
-                        job.cancel.set()
+                        job.stop()
                         raise
         if isinstance(item, BaseException):
             raise item
         return item
 
-    def _stop(self, job: _Job) -> QueryTimeoutError:
+    def _stop(self, job: _Job | _Pulled) -> QueryTimeoutError:
         """Stops a query past its deadline; the error to raise."""
-        job.cancel.set()
+        job.stop()
         # a helper process is killed within a tenth of a second; a query evaluating in
         # this process (none but the in-memory store's) ends only with the process
         if not job.done.wait(0.5):
@@ -323,7 +325,7 @@ class QueryRunner:
             f"the query did not finish within {self.timeout:g} s and was stopped"
         )
 
-    def _watch(self, job: _Job) -> None:
+    def _watch(self, job: _Job | _Pulled) -> None:
         # on a loaded machine the thread of a killed helper's query may take a while to see
         # it end: only one still at work RUNAWAY_AFTER seconds on is a runaway
         if not job.done.wait(RUNAWAY_AFTER):
@@ -373,6 +375,70 @@ class _Job:
     cancel: threading.Event
     done: threading.Event
     slot: _Slot | None
+
+    def get(self, timeout: float | None):
+        """The next chunk, _DONE, or the error that ended the producer; queue.Empty after
+        ``timeout`` seconds without any."""
+        return self.channel.get(timeout=timeout)
+
+    def stop(self) -> None:
+        self.cancel.set()
+
+
+class _Pulled:
+    """A query whose store hands its chunks to the consumer's own thread, as a helper
+    process's pipe brings them (``Store.query_chunks``): no producer thread and no channel,
+    two thread hand-offs fewer per query. The store gives None at each look while the helper
+    works, so that the consumer keeps its deadline; stopping closes the chunks, which ends
+    the helper."""
+
+    def __init__(self, chunks: Iterator[bytes | None], slot: _Slot) -> None:
+        self.chunks, self.slot, self.done = chunks, slot, threading.Event()
+
+    def get(self, timeout: float | None):
+        """As ``_Job.get``."""
+        until = None if timeout is None else time.monotonic() + timeout
+        while True:
+            try:
+                item = next(self.chunks)
+            except StopIteration:
+                self._end()
+                return _DONE
+            except Exception as error:  # as a producer hands it on: the consumer raises it
+                self._end()
+                return error
+            if item is not None:
+                return item
+            if until is not None and time.monotonic() >= until:
+                raise queue.Empty
+
+    def stop(self) -> None:
+        self.chunks.close()  # a helper still at work is ended
+        self._end()
+
+    def _end(self) -> None:
+        self.slot.release()
+        self.done.set()
+
+
+def _pull(
+    store: Store,
+    request: QueryRequest,
+    slot: _Slot,
+    cancel: threading.Event,
+    niceness: Callable[[float], int],
+) -> _Pulled | None:
+    """The query's chunks on the consumer's thread, where its store can hand them so."""
+    chunks = store.query_chunks(
+        request.sparql,
+        request.fmt,
+        base_iri=request.base_iri,
+        default_graphs=list(request.default_graphs) if request.default_graphs else None,
+        named_graphs=list(request.named_graphs) if request.named_graphs else None,
+        cancel=cancel,
+        niceness=niceness,
+    )
+    return None if chunks is None else _Pulled(chunks, slot)
 
 
 def _start(
