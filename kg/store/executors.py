@@ -33,6 +33,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -66,6 +67,7 @@ BUDGET_LOOK = 0.1  # seconds between sums of the queries' memory, in each proces
 ADMISSION_WAIT = 10.0  # seconds a new query waits for the budget to free before a 503
 HELPER_RESERVE = 64 * 2**20  # counted for a helper started for a query, before it grows
 POLL = 0.05  # seconds between looks at a helper at work
+READ_AHEAD = 1024 * 1024  # bytes a helper may write before its reader takes them
 PROCESS_RECORD = "process-"  # the key of a process's own record, before its pid
 
 
@@ -313,6 +315,7 @@ class _Usage(NamedTuple):
 class _Executor:
     def __init__(self, path: Path) -> None:
         self.connection, theirs = _SPAWN.Pipe()
+        _widen(theirs)
         self.process = _SPAWN.Process(
             target=_serve, args=(str(path), theirs, os.getpid()), daemon=True
         )
@@ -348,6 +351,13 @@ class _Executor:
         # (multiprocessing reaps it when it next starts a process)
         self.process.kill()
         self.connection.close()
+
+
+def _widen(connection: Connection) -> None:
+    """Lets a helper write up to READ_AHEAD bytes before its reader takes them: it evaluates
+    on while the reader sends the chunks before on to the client."""
+    with socket.fromfd(connection.fileno(), socket.AF_UNIX, socket.SOCK_STREAM) as end:
+        end.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, READ_AHEAD)
 
 
 def _serve(path: str, connection: Connection, parent: int) -> None:
