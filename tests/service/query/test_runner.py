@@ -146,3 +146,26 @@ def test_a_helper_asked_to_yield_is_reniced_and_not_kept(store):
     while max(helper_niceness(), default=0) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert max(helper_niceness(), default=0) == 0
+
+
+def live_helpers() -> list[int]:
+    """This process's query helpers still running (multiprocessing's resource tracker is a
+    child too)."""
+    return [
+        pid
+        for pid in child_pids(os.getpid())
+        if (fields := stat_fields(pid))
+        and fields[0] not in ("Z", "X")
+        and b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    ]
+
+
+def test_a_large_result_left_unread_ends_its_helper_and_frees_its_slot(store):
+    runner = QueryRunner(store, timeout=30, slots=1)
+    chunks = runner.run(request("SELECT ?s ?o WHERE { ?s ?p ?o }"))  # 2 MB of JSON: streamed
+    assert not isinstance(chunks, bytes) and next(chunks).startswith(b"{")
+    assert len(live_helpers()) == 1  # its helper, still writing
+    chunks.close()  # the client went away
+    time.sleep(0.5)
+    assert live_helpers() == []
+    assert timed_lookup(runner, 3) < 2  # the only slot is free
