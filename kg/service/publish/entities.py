@@ -9,6 +9,7 @@ report. Every row carries the keys of the sources that assert it.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
@@ -65,7 +66,7 @@ def entity_page(store: Store, ns: Namespaces, iri: str) -> EntityPage | None:
         return None
     terms = {term for triple in asserted for term in triple}
     named = labels(store, ns, {term.value for term in terms if isinstance(term, ox.NamedNode)})
-    graphs = _graph_sources(store, ns)
+    graphs = _graph_sources(store, ns, set().union(*asserted.values()))
     outgoing, incoming, types = [], [], []
     for (s, p, o), names in sorted(
         asserted.items(), key=lambda item: (item[0][1].value, item[0][2].value)
@@ -523,7 +524,7 @@ def _kinds_of_classes(store: Store, ns: Namespaces) -> dict[str, set[str]]:
     return kinds
 
 
-LABELS_KEPT = 100_000  # IRIs whose label (or its absence) a generation keeps, at most
+KEPT_MOST = 100_000  # answers a generation keeps of each kind (labels, graphs' sources)
 
 
 def labels(store: Store, ns: Namespaces, iris: set[str]) -> dict[str, str]:
@@ -531,16 +532,21 @@ def labels(store: Store, ns: Namespaces, iris: set[str]) -> dict[str, str]:
 
     Kept for the generation: a page asks only for the labels no earlier page asked for (the
     predicates, classes, places and sources most pages share cost half a page's queries)."""
-    kept = _kept_labels(store, ns)
-    found = {iri: kept.get(iri, _UNKNOWN) for iri in iris}
-    missing = [iri for iri, label in found.items() if label is _UNKNOWN]
+    return _kept_answers(_kept_labels(store, ns), iris, lambda iris: _labels_of(store, ns, iris))
+
+
+def _kept_answers(kept: dict, keys: set[str], ask: Callable[[list[str]], dict]) -> dict:
+    """``ask``'s answer for each of ``keys``, asked only for those ``kept`` (a generation's
+    answers, at most KEPT_MOST) does not hold yet; a key with no answer is kept as None."""
+    found = {key: kept.get(key, _UNKNOWN) for key in keys}
+    missing = [key for key, answer in found.items() if answer is _UNKNOWN]
     if missing:
-        asked = _labels_of(store, ns, missing)
-        if len(kept) + len(missing) > LABELS_KEPT:
+        asked = ask(missing)
+        if len(kept) + len(missing) > KEPT_MOST:
             kept.clear()
-        for iri in missing:
-            found[iri] = kept[iri] = asked.get(iri)
-    return {iri: label for iri, label in found.items() if label is not None}
+        for key in missing:
+            found[key] = kept[key] = asked.get(key)
+    return {key: answer for key, answer in found.items() if answer is not None}
 
 
 _UNKNOWN = object()
@@ -566,15 +572,28 @@ def _labels_of(store: Store, ns: Namespaces, iris: list[str]) -> dict[str, str]:
     return labels
 
 
+def _graph_sources(store: Store, ns: Namespaces, names: set[str]) -> dict[str, SourceRef]:
+    """Each of these named graphs' source, as a page cites it: key (S1…), label, address;
+    kept for the generation, as labels are (one query of every graph's took 0.8 s on 500
+    graphs). A graph derived from several sources (a compilation) cites the first by key."""
+    return _kept_answers(
+        _kept_graph_sources(store, ns), names, lambda names: _graph_sources_of(store, names)
+    )
+
+
 @per_generation
-def _graph_sources(store: Store, ns: Namespaces) -> dict[str, SourceRef]:
-    """Each named graph's source, as a page cites it: key (S1…), label, address. A graph
-    derived from several sources (a compilation) cites the first by key."""
-    query = """SELECT DISTINCT ?g ?source ?key ?label ?graphLabel WHERE {
+def _kept_graph_sources(store: Store, ns: Namespaces) -> dict[str, SourceRef | None]:
+    """The graphs' sources asked for in this generation (None: a graph with no source)."""
+    return {}
+
+
+def _graph_sources_of(store: Store, names: list[str]) -> dict[str, SourceRef]:
+    values = " ".join(f"<{name}>" for name in names)
+    query = f"""SELECT ?g ?source ?key ?label ?graphLabel WHERE {{ VALUES ?g {{ {values} }}
         ?g <http://www.w3.org/ns/prov#wasDerivedFrom> ?source .
-        OPTIONAL { ?source <http://www.w3.org/2004/02/skos/core#notation> ?key }
-        OPTIONAL { ?source <http://www.w3.org/2000/01/rdf-schema#label> ?label }
-        OPTIONAL { ?g <http://www.w3.org/2000/01/rdf-schema#label> ?graphLabel } }"""
+        OPTIONAL {{ ?source <http://www.w3.org/2004/02/skos/core#notation> ?key }}
+        OPTIONAL {{ ?source <http://www.w3.org/2000/01/rdf-schema#label> ?label }}
+        OPTIONAL {{ ?g <http://www.w3.org/2000/01/rdf-schema#label> ?graphLabel }} }}"""
     refs: dict[str, SourceRef] = {}
     for row in store.query(query):
         label = (row["label"] or row["graphLabel"] or row["source"]).value
