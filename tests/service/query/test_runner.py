@@ -162,10 +162,11 @@ def live_helpers() -> list[int]:
 
 def test_a_large_result_left_unread_ends_its_helper_and_frees_its_slot(store):
     runner = QueryRunner(store, timeout=30, slots=1)
+    others = set(live_helpers())  # the helpers of other tests' stores
     chunks = runner.run(request("SELECT ?s ?o WHERE { ?s ?p ?o }"))  # 2 MB of JSON: streamed
     assert not isinstance(chunks, bytes) and next(chunks).startswith(b"{")
-    assert len(live_helpers()) == 1  # its helper, still writing
+    (helper,) = set(live_helpers()) - others  # its helper, still writing
     chunks.close()  # the client went away
     time.sleep(0.5)
-    assert live_helpers() == []
+    assert helper not in live_helpers()
     assert timed_lookup(runner, 3) < 2  # the only slot is free
