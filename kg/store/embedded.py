@@ -24,7 +24,7 @@ import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, suppress
+from contextlib import AbstractContextManager, closing, suppress
 from pathlib import Path
 from typing import BinaryIO
 
@@ -166,10 +166,11 @@ class EmbeddedStore:
             )
             result.serialize(output, fmt)  # type: ignore[arg-type]
             return
-        # names cross the pipe; the helper makes the dataset with dataset_options
         dataset = (base_iri, default_graphs, named_graphs)
-        request = (sparql, fmt.media_type, dataset, self.generation)
-        self._executors.serialize(output, request, cancel, niceness)
+        with closing(self._helper_chunks(sparql, fmt, dataset, cancel, niceness)) as chunks:
+            for chunk in chunks:
+                if chunk is not None:
+                    output.write(chunk)  # a chunk refused ends the helper, as closing does
 
     def query_chunks(
         self,
@@ -187,6 +188,17 @@ class EmbeddedStore:
         if self.path is None:
             return None
         dataset = (base_iri, default_graphs, named_graphs)
+        return self._helper_chunks(sparql, fmt, dataset, cancel, niceness)
+
+    def _helper_chunks(
+        self,
+        sparql: str,
+        fmt: ox.RdfFormat | ox.QueryResultsFormat,
+        dataset: tuple,
+        cancel: threading.Event,
+        niceness: Callable[[float], int] | None,
+    ) -> Iterator[bytes | None]:
+        # names cross the pipe; the helper makes the dataset with dataset_options
         request = (sparql, fmt.media_type, dataset, self.generation)
         return self._executors.chunks(request, cancel, niceness)
 

@@ -37,10 +37,10 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import closing, suppress
+from contextlib import suppress
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import BinaryIO, NamedTuple
+from typing import NamedTuple
 
 import pyoxigraph as ox
 
@@ -168,20 +168,6 @@ class Executors:
                 return True
             excess -= used[key]
         return False
-
-    def serialize(
-        self,
-        output: BinaryIO,
-        request: tuple,
-        cancel: threading.Event,
-        niceness: Callable[[float], int] | None = None,
-    ) -> None:
-        """Writes what a helper writes for ``request``, as ``chunks`` gives it; kills the
-        helper if ``output`` refuses a chunk."""
-        with closing(self.chunks(request, cancel, niceness)) as chunks:
-            for chunk in chunks:
-                if chunk is not None:
-                    output.write(chunk)
 
     def chunks(
         self,
