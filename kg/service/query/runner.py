@@ -92,6 +92,13 @@ class QueryRequest:
     default_graphs: tuple[str, ...] | None = None
     named_graphs: tuple[str, ...] | None = None
 
+    def graphs(self) -> dict[str, list[str] | None]:
+        """The dataset's graphs as a store's keyword arguments (None: not named)."""
+        return {
+            "default_graphs": list(self.default_graphs) if self.default_graphs else None,
+            "named_graphs": list(self.named_graphs) if self.named_graphs else None,
+        }
+
 
 class QueryRunner:
     """Runs queries against ``store`` within ``timeout`` seconds (0: no limit)."""
@@ -180,8 +187,7 @@ class QueryRunner:
         slot, no producer thread, no deadline to watch."""
         return (not self.max_bytes or self.max_bytes >= AT_ONCE_BYTES) and self.store.bounded(
             request.sparql,
-            default_graphs=list(request.default_graphs) if request.default_graphs else None,
-            named_graphs=list(request.named_graphs) if request.named_graphs else None,
+            **request.graphs(),
         )
 
     def _at_once(self, key: tuple, request: QueryRequest) -> bytes:
@@ -433,8 +439,7 @@ def _pull(
         request.sparql,
         request.fmt,
         base_iri=request.base_iri,
-        default_graphs=list(request.default_graphs) if request.default_graphs else None,
-        named_graphs=list(request.named_graphs) if request.named_graphs else None,
+        **request.graphs(),
         cancel=cancel,
         niceness=niceness,
     )
@@ -517,8 +522,7 @@ def _query_writer(
             request.sparql,
             request.fmt,
             base_iri=request.base_iri,
-            default_graphs=list(request.default_graphs) if request.default_graphs else None,
-            named_graphs=list(request.named_graphs) if request.named_graphs else None,
+            **request.graphs(),
             cancel=cancel,
             niceness=niceness,
         )
