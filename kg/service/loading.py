@@ -59,6 +59,18 @@ def load_items(
     Relative IRIs in the files resolve against the base IRI, so the bundled files (written
     with relative IRIs) mint every IRI under the configured base.
     """
+    _load(store, ns, items, replace=replace, progress=progress)
+    store.compact()
+
+
+def _load(
+    store: Store,
+    ns: Namespaces,
+    items: list[LoadItem],
+    *,
+    replace: bool = False,
+    progress: ProgressCallback | None = None,
+) -> None:
     for item in items if replace else items[1:]:
         check_parses(item.path, rdf_format_for_path(item.path), base_iri=ns.base)
     if replace:
@@ -90,12 +102,19 @@ def ensure_loaded(store: Store, ns: Namespaces, *, datasets: bool = True) -> boo
 
 
 def import_dataset(
-    store: Store, ns: Namespaces, kind: str, path: Path, *, names: bool = True
+    store: Store, ns: Namespaces, kind: str, path: Path
 ) -> ImportReport | HistoryReport:
     """Imports a publication of a known dataset: ``fbi-lee`` (the roster's CSV) or
     ``ice-287g`` (one of ICE's sheets, or a folder of them: the files that are not readable
-    sheets are skipped, and listed in the report). Then, unless ``names`` is False, composes
-    the names of the agencies no source names in full."""
+    sheets are skipped, and listed in the report). Then composes the names of the agencies
+    no source names in full."""
+    report = _import(store, ns, kind, path)
+    rebuild_names(store, ns)
+    store.compact()
+    return report
+
+
+def _import(store: Store, ns: Namespaces, kind: str, path: Path) -> ImportReport | HistoryReport:
     if kind == "fbi-lee":
         report: ImportReport | HistoryReport = import_roster(store, ns, path)
     elif kind == "ice-287g":
@@ -106,8 +125,6 @@ def import_dataset(
         report.skipped = skipped
     else:
         raise ValueError(f"unknown dataset {kind!r}; known: fbi-lee, ice-287g")
-    if names:
-        rebuild_names(store, ns)
     return report
 
 
@@ -115,11 +132,10 @@ def load_bundled(
     store: Store, ns: Namespaces, *, datasets: bool = True, progress: ProgressCallback | None = None
 ) -> list[ImportReport | HistoryReport]:
     """The seed graph, then (unless ``datasets`` is False) the bundled public datasets."""
-    load_items(store, ns, bundled_items(ns), progress=progress)
-    if not datasets:
-        return []
-    reports = [
-        import_dataset(store, ns, kind, path, names=False) for kind, path in dataset_files().items()
-    ]
-    rebuild_names(store, ns)
+    _load(store, ns, bundled_items(ns), progress=progress)
+    reports: list[ImportReport | HistoryReport] = []
+    if datasets:
+        reports = [_import(store, ns, kind, path) for kind, path in dataset_files().items()]
+        rebuild_names(store, ns)
+    store.compact()
     return reports

@@ -160,4 +160,9 @@ class Store(Protocol):
 
     def clear(self) -> None: ...
 
+    def compact(self) -> None:
+        """Merges what bulk writes left scattered, so that reads look in fewer places (a
+        no-op where the store keeps itself: in memory, a remote)."""
+        ...
+
     def close(self) -> None: ...

@@ -337,6 +337,13 @@ class EmbeddedStore:
     def clear(self) -> None:
         self._write(ox.Store.clear)
 
+    def compact(self) -> None:
+        # Each bulk load adds table files RocksDB leaves unmerged (small writes it merges as
+        # it goes): the bundled graph's 15 loads left 67, and an agency page's 16 queries took
+        # 5.5 ms over them against 3.9 ms over the 13 of the merged database.
+        if self.path is not None:
+            self._write(ox.Store.optimize)
+
     def backup(self, target: Path) -> None:
         """A consistent copy of the database in ``target`` (a directory that must not exist),
         taken under the write lock, so no write is half in it."""

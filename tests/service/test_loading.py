@@ -6,11 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from kg.formats import UnknownFormatError
+from kg.formats import UnknownFormatError, rdf_format_for_path
 from kg.namespaces import Namespaces
 from kg.rdfio import ParseError
 from kg.service import loading
 from kg.store.embedded import EmbeddedStore
+from kg.store.snapshots import SNAPSHOTS_DIR
 
 
 def write(path: Path, text: str) -> Path:
@@ -91,3 +92,28 @@ def test_replace_empties_the_store_first(tmp_path, ns):
         path = write(tmp_path / f"{name}.ttl", f"<http://ex/{name}> <http://ex/p> 1 .")
         loading.load_items(store, ns, loading.user_items([path], None), replace=True)
     assert store.count() == 1
+
+
+def test_loading_merges_the_table_files_its_loads_left(tmp_path, ns):
+    """Loads of overlapping data leave table files that reads must all look in."""
+    files = [
+        write(
+            tmp_path / f"{n}.nt",
+            f'<http://ex/a> <http://ex/p> "{n}" .\n<http://ex/z> <http://ex/p> "{n}" .',
+        )
+        for n in range(8)
+    ]
+    items = loading.user_items(files, "http://ex/g")
+    scattered = EmbeddedStore(tmp_path / "scattered")
+    for item in items:
+        scattered.load(item.path, rdf_format_for_path(item.path), graph=item.graph)
+    merged = EmbeddedStore(tmp_path / "merged")
+    loading.load_items(merged, ns, items)
+    assert merged.count() == scattered.count() == 16
+    assert table_files(merged) < table_files(scattered)
+
+
+def table_files(store: EmbeddedStore) -> int:
+    """The table files of the checkpoint the store's readers read."""
+    checkpoint = store.path / SNAPSHOTS_DIR / str(store.generation)
+    return len(list(checkpoint.glob("*.sst")))
