@@ -71,10 +71,12 @@ end
 
 
 def latencies(servers: list[Server], query: str, runs: int) -> list[float]:
-    """Each server's median latency for ``query``, asked of each in turn ``runs`` times."""
+    """Each server's median latency for ``query``, asked of each in turn ``runs`` times,
+    each turn begun by the next of them (none is always asked right after the same other)."""
     times: list[list[float]] = [[] for _ in servers]
     for run in range(runs):
-        for server, taken in zip(servers, times, strict=True):
+        for index in range(run, run + len(servers)):
+            server, taken = servers[index % len(servers)], times[index % len(servers)]
             started = time.perf_counter()
             server.get(f"# run {run}\n" + query)  # a different text each run: no cache helps
             taken.append(time.perf_counter() - started)
