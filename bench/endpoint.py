@@ -1,7 +1,7 @@
 """`kg serve`, now and at a baseline, against `oxigraph serve-read-only --union-default-graph`,
 same data, one run.
 
-    python bench/endpoint.py [--agencies 10000] [--seconds 10] [--baseline REV]
+    python bench/endpoint.py [--agencies 10000] [--seconds 10] [--runs 100] [--baseline REV]
 
 Needs wrk (Debian: apt-get install wrk) and the `oxigraph` command (pip install oxigraph).
 The baseline serves from its own checkout (a throw-away git worktree); the three servers serve
@@ -9,8 +9,9 @@ at once. Measures, on loopback:
 - point lookups (all triples of one entity) at 8 concurrent clients, one server at a time:
   requests/s, both for one entity asked again and again (PolicyKG's caches answer) and for
   every agency at random;
-- a 4-way join and a GROUP BY: median latency (each run's text differs, so no cache helps),
-  asked of each server in turn, so that a spell of a slower machine slows all of them;
+- a 4-way join and a GROUP BY: median latency of --runs (each run's text differs, so no cache
+  helps), asked of each server in turn, so that a spell of a slower machine slows all of them
+  (two runs of the same code differed by up to 15 % over 60 runs);
 - a 100,000-row SELECT as JSON and as CSV: time to last byte, and the server's memory growth.
 """
 
@@ -96,7 +97,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--agencies", type=int, default=10_000)
     parser.add_argument("--seconds", type=int, default=10)
-    parser.add_argument("--runs", type=int, default=40)
+    parser.add_argument("--runs", type=int, default=100)
     parser.add_argument("--baseline", default=BASELINE)
     args = parser.parse_args()
     if not shutil.which("wrk"):
