@@ -57,7 +57,8 @@ def load_items(
     loaded, the files whose failure could come too late (all but the first, or all of them
     when the store is emptied first) are parsed beforehand, in constant memory.
     Relative IRIs in the files resolve against the base IRI, so the bundled files (written
-    with relative IRIs) mint every IRI under the configured base.
+    with relative IRIs) mint every IRI under the configured base. Ends by merging the files
+    the loads left (``Store.compact``), as bundled loads and imports do.
     """
     _load(store, ns, items, replace=replace, progress=progress)
     store.compact()
