@@ -24,6 +24,9 @@ def warm(store: Store, ns: Namespaces, search: SearchIndex) -> None:
     for name in SPECS:
         catalogue(store, ns, name)
     overview(store, ns)
+    # Scans of everything leave the handle they went through slower for the queries that
+    # follow (an agency page: 8.2 to 9.3 ms against 7.2 to 7.4 on a handle opened afresh)
+    store.reopen()
 
 
 def keep_warm(store: Store, ns: Namespaces, search: SearchIndex) -> threading.Thread:

@@ -160,6 +160,11 @@ class Store(Protocol):
 
     def clear(self) -> None: ...
 
+    def reopen(self) -> None:
+        """Lets go of what this process reads the store through: the next query opens it
+        afresh (a no-op where there is nothing to reopen: in memory, a remote)."""
+        ...
+
     def compact(self) -> None:
         """Merges what bulk writes left scattered, so that reads look in fewer places (a
         no-op where the store keeps itself: in memory, a remote)."""

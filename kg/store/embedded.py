@@ -131,6 +131,10 @@ class EmbeddedStore:
                 self._snapshot = current
         return current[1]
 
+    def reopen(self) -> None:
+        # the queries still reading the handle keep it until they end
+        self._snapshot = None
+
     def query(
         self,
         sparql: str,

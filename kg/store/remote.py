@@ -279,6 +279,9 @@ class SparqlStore:
         if graphs := self.graphs():  # in one request: cleared whole or not at all
             self.update(" ;\n".join(f"DROP SILENT GRAPH <{name}>" for name in graphs))
 
+    def reopen(self) -> None:
+        pass  # each request is a connection of its own
+
     def compact(self) -> None:
         pass  # the server keeps its own files
 

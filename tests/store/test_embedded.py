@@ -61,6 +61,21 @@ def test_threads_reading_a_new_generation_open_one_snapshot(tmp_path: Path, monk
     assert len(opened) == 1  # the first thread opens it; the other fifteen take it
 
 
+def test_reopen_opens_the_snapshot_afresh_and_a_query_reading_the_old_one_reads_on(
+    tmp_path: Path, monkeypatch
+):
+    store = EmbeddedStore(tmp_path / "store")
+    store.load(TRIG, ox.RdfFormat.TRIG)
+    begun = store.query("SELECT ?o WHERE { GRAPH ?g { ?s ?p ?o } }")
+    first = next(begun)
+    opened, read_only = [], ox.Store.read_only
+    monkeypatch.setattr(ox.Store, "read_only", lambda path: opened.append(path) or read_only(path))
+    store.reopen()
+    assert sorted(row["o"].value for row in [first, *begun]) == ["one", "one", "two"]
+    assert store.count() == 3 and store.count() == 3
+    assert len(opened) == 1  # once, by the first query after
+
+
 def test_a_reader_opening_a_new_generation_does_not_wait_for_this_processs_writer(
     tmp_path: Path,
 ):
