@@ -25,7 +25,7 @@ def warm(store: Store, ns: Namespaces, search: SearchIndex) -> None:
         catalogue(store, ns, name)
     overview(store, ns)
     # Scans of everything leave the handle they went through slower for the queries that
-    # follow (an agency page: 8.2 to 9.3 ms against 7.2 to 7.4 on a handle opened afresh)
+    # follow (an agency page: 8.0 to 8.2 ms against 6.8 to 6.9 on a handle opened afresh)
     store.reopen()
 
 
