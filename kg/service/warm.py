@@ -24,8 +24,8 @@ def warm(store: Store, ns: Namespaces, search: SearchIndex) -> None:
     for name in SPECS:
         catalogue(store, ns, name)
     overview(store, ns)
-    # Scans of everything leave the handle they went through slower for the queries that
-    # follow (an agency page: 8.0 to 8.2 ms against 6.8 to 6.9 on a handle opened afresh)
+    # The warming's thousands of queries leave the handle they went through slower for those
+    # that follow (an agency page: 8.0 to 8.2 ms against 6.8 to 6.9 on a handle opened afresh)
     store.reopen()
 
 
