@@ -24,8 +24,9 @@ def warm(store: Store, ns: Namespaces, search: SearchIndex) -> None:
     for name in SPECS:
         catalogue(store, ns, name)
     overview(store, ns)
-    # The warming's thousands of queries leave the handle they went through slower for those
-    # that follow (an agency page: 8.0 to 8.2 ms against 6.8 to 6.9 on a handle opened afresh)
+    # The warming's queries (38, over most of the store) leave the handle they went through
+    # slower for those that follow (an agency page: 8.0 to 8.2 ms against 6.8 to 6.9 on a
+    # handle opened afresh)
     store.reopen()
 
 
