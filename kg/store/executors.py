@@ -12,15 +12,16 @@ A query whose helper grows by more than ``max_memory`` bytes is stopped the same
 most when all the queries of the store's processes together (the private memory of the helpers
 evaluating them, as kg.store.running records which they are) would pass ``total_memory`` by
 the next look, at the pace they grew since the last (QueryBudgetError): the largest go, the
-others go on. New queries pass the budget's door one at a time, and a helper started for one
-is recorded before it starts, at HELPER_RESERVE at least: a crowd arriving at once starts no
-more helpers than the budget holds. A process that comes to the door is recorded too, with its
-own memory then: what it grows by from there on — the pages it renders and keeps, the lookups
-it answers itself, Python's heap — counts within the budget when the largest queries are
-stopped, so that helpers and processes together stay inside it (not at the door: a process's
-growth is no query that waiting would free, and other readers' small queries would starve
-behind it). A helper that grew by more than RETURN_AFTER in a query is ended after it rather
-than kept, so that a burst's memory returns to the system.
+others go on. New queries that need a helper started pass the budget's door one at a time,
+and a helper started for one is recorded before it starts, at HELPER_RESERVE at least: a crowd
+arriving at once starts no more helpers than the budget holds (a query that finds a helper
+waiting is admitted on the last look at the budget). A process that comes to the door is
+recorded too, with its own memory then: what it grows by from there on — the pages it renders
+and keeps, the lookups it answers itself, Python's heap — counts within the budget when the
+largest queries are stopped, so that helpers and processes together stay inside it (not at
+the door: a process's growth is no query that waiting would free, and other readers' small
+queries would starve behind it). A helper that grew by more than RETURN_AFTER in a query is
+ended after it rather than kept, so that a burst's memory returns to the system.
 
 While a query evaluates, its caller may ask it to yield the processor, as a function of the
 processor time it has used (a long query, so that short ones go first): its process is reniced.
@@ -33,6 +34,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import select
 import socket
 import threading
 import time
@@ -121,11 +123,19 @@ class Executors:
         """A helper for a new query, and its record when it was started for it. No helper
         more while the running queries hold the whole budget: the query waits a little for
         the largest to be stopped (a lookup is delayed, not refused), then gets a 503. Queries
-        pass one at a time, each seeing the helpers started before it."""
+        pass one at a time, each seeing the helpers started before it. A query that finds a
+        helper waiting starts no process: the last look (at most BUDGET_LOOK old, as the watch
+        over the running queries uses) admits it, without reading every record again."""
         deadline = time.monotonic() + ADMISSION_WAIT
         if not self.total_memory:
             return self._idle_helper() or _Executor(self.path), None
         self._enrol()
+        idle = self._idle_helper()
+        if idle is not None:
+            if _queries_memory(self._used.get()) < self.total_memory:
+                return idle, None
+            if not self._keep_idle(idle):  # the budget is full: it waits with the others
+                idle.kill()
         if not self._admission.acquire(timeout=ADMISSION_WAIT):
             raise self._short_of_memory()
         try:
@@ -193,7 +203,7 @@ class Executors:
             while True:
                 if cancel.is_set():
                     raise _Stopped
-                if not executor.connection.poll(POLL):
+                if not executor.ready(POLL):
                     record = record or self.running.add(helper=pid)
                     now = executor.usage()
                     if self.max_memory and now.memory - before.memory > self.max_memory:
@@ -249,6 +259,14 @@ class Executors:
         with self._lock:
             return self._idle.pop() if self._idle else None
 
+    def _keep_idle(self, executor: _Executor) -> bool:
+        """Keeps a helper for the next query, if fewer than ``keep`` wait; False if not."""
+        with self._lock:
+            if len(self._idle) < self.keep:
+                self._idle.append(executor)
+                return True
+        return False
+
     def _give_back(self, executor: _Executor, before: _Usage) -> None:
         if executor.niceness:  # it cannot be made to work at full priority again
             executor.kill()
@@ -256,11 +274,8 @@ class Executors:
         if executor.usage().memory - before.memory > RETURN_AFTER:
             executor.kill()  # its allocator would keep what the query took: start afresh
             return
-        with self._lock:
-            if len(self._idle) < self.keep:
-                self._idle.append(executor)
-                return
-        executor.kill()
+        if not self._keep_idle(executor):
+            executor.kill()
 
 
 def _is_query(key: str) -> bool:
@@ -308,10 +323,16 @@ class _Executor:
         self.process.start()
         theirs.close()
         self.niceness = 0
+        self._written = select.poll()  # made once: a look while a query evaluates is a call
+        self._written.register(self.connection.fileno(), select.POLLIN)
         # ready: what it took to start is not counted against its first query's memory
-        if not self.connection.poll(60) or self.connection.recv() != ("ready", None):
+        if not self.ready(60) or self.connection.recv() != ("ready", None):
             self.kill()
             raise StoreError("a query helper process did not start")
+
+    def ready(self, timeout: float) -> bool:
+        """Whether the helper has written (or ended), waiting up to ``timeout`` seconds."""
+        return bool(self._written.poll(timeout * 1000))
 
     def usage(self) -> _Usage:
         """Processor time the helper has used, and its memory (from Linux's /proc; elsewhere

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pyoxigraph as ox
+import pytest
 
 from kg.store import QueryBudgetError
 from kg.store.embedded import EmbeddedStore
@@ -88,3 +89,24 @@ def test_a_processs_own_growth_counts_when_the_largest_queries_are_stopped(tmp_p
     another.kill()
     executors.running.remove(started)
     del grown
+
+
+def test_a_waiting_helper_is_taken_only_while_the_last_look_finds_room(tmp_path: Path):
+    # a helper kept from an earlier query starts no process: the last look at the budget
+    # (at most BUDGET_LOOK old) admits its next query, or sends it to wait at the door
+    executors = Executors(tmp_path, keep=1, total_memory=48 * 2**20)
+    cancelled = threading.Event()
+    cancelled.set()  # a query that would wait at the door is refused at once
+    helper, record = executors._admit(cancelled)
+    executors.running.remove(record)
+    executors._give_back(helper, helper.usage())  # kept for the next query
+    full = executors.running.add(reserved=48 * 2**20)
+    time.sleep(BUDGET_LOOK)
+    with pytest.raises(QueryBudgetError):  # the budget is held: it waits, like any other
+        executors._admit(cancelled)
+    executors.running.remove(full)
+    time.sleep(BUDGET_LOOK)
+    taken, started = executors._admit(cancelled)
+    assert taken is helper and started is None  # the same helper, no record of a new one
+    taken.kill()
+    executors.close()
