@@ -233,15 +233,20 @@ def _attributes(
     One query of plain triples, in place of OPTIONALs joined to each other: in the union of
     the graphs a triple stated by several sources comes once per source, and OPTIONALs joined
     multiply those copies into one another. Each node's values in order (sorted here: ORDER BY
-    in the query took five times as long as the query)."""
+    in the query took five times as long as the query). The nodes' own triples are read first,
+    in a sub-query: joined to the properties' VALUES at once, Oxigraph read every triple of
+    those properties in the store (64 ms for a page's provisions at 1.1 M quads; 0.2 ms so)."""
     if not nodes:
         return {}
     named = " ".join(f'("{name}" {prop})' for name, prop in properties.items())
+    wanted = ", ".join(properties.values())
     rows = select_rows(
         store,
         ns,
-        f"""SELECT DISTINCT ?node ?name ?value WHERE {{ {_values("node", nodes)}
-          VALUES (?name ?property) {{ {named} }} ?node ?property ?value }}""",
+        f"""SELECT DISTINCT ?node ?name ?value WHERE {{
+          {{ SELECT ?node ?property ?value WHERE {{ {_values("node", nodes)}
+             ?node ?property ?value FILTER (?property IN ({wanted})) }} }}
+          VALUES (?name ?property) {{ {named} }} }}""",
     )
     found: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for row in sorted(rows, key=lambda row: (row["node"], row["name"], row["value"])):
