@@ -68,18 +68,25 @@ class ProgressReader(io.RawIOBase):
         return len(chunk)
 
 
+CHUNK_BYTES = 64 * 1024  # what a ChunkWriter hands on at a time
+
+
 class ChunkWriter:
     """A binary file object that hands on what is written in chunks of ``size`` bytes (the
-    last may be shorter: ``flush`` sends it)."""
+    last may be shorter: ``flush`` sends it, unless the caller takes it with ``rest``)."""
 
-    def __init__(self, send: Callable[[bytes], None], size: int = 64 * 1024) -> None:
+    def __init__(
+        self, send: Callable[[bytes], None], size: int = CHUNK_BYTES, *, flushes: bool = True
+    ) -> None:
         self._send, self._size, self._buffer = send, size, bytearray()
+        # False: a serializer's closing flush keeps the rest for the caller's last message
+        self._flushes = flushes
         self.sent = False  # whether a chunk has been handed on
 
     def write(self, data) -> int:
         self._buffer += data
         if len(self._buffer) >= self._size:
-            self.flush()
+            self._hand_on()
         return len(data)
 
     def rest(self) -> bytes:
@@ -89,6 +96,10 @@ class ChunkWriter:
         return rest
 
     def flush(self) -> None:
+        if self._flushes:
+            self._hand_on()
+
+    def _hand_on(self) -> None:
         if self._buffer:
             self._send(bytes(self._buffer))
             self._buffer.clear()

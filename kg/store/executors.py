@@ -196,7 +196,7 @@ class Executors:
         # a helper kept from an earlier query is recorded once it outlasts a poll: a short
         # query writes nothing
         executor, record = self._admit(cancel)
-        before = executor.usage()
+        before = executor.resting
         pid = executor.process.pid
         try:
             executor.connection.send(request)
@@ -271,7 +271,8 @@ class Executors:
         if executor.niceness:  # it cannot be made to work at full priority again
             executor.kill()
             return
-        if executor.usage().memory - before.memory > RETURN_AFTER:
+        executor.resting = executor.usage()
+        if executor.resting.memory - before.memory > RETURN_AFTER:
             executor.kill()  # its allocator would keep what the query took: start afresh
             return
         if not self._keep_idle(executor):
@@ -329,6 +330,9 @@ class _Executor:
         if not self.ready(60) or self.connection.recv() != ("ready", None):
             self.kill()
             raise StoreError("a query helper process did not start")
+        # its usage between queries, read as it is given back: the next query's start (a
+        # helper waiting uses neither processor nor memory)
+        self.resting = self.usage()
 
     def ready(self, timeout: float) -> bool:
         """Whether the helper has written (or ended), waiting up to ``timeout`` seconds."""
@@ -379,7 +383,9 @@ def _serve(path: str, connection: Connection, parent: int) -> None:
         except EOFError:
             return
         for attempt in range(_ATTEMPTS):
-            writer = ChunkWriter(lambda chunk: connection.send(("chunk", chunk)))
+            # the serializer's closing flush sends nothing: the rest comes with the end, so
+            # an answer smaller than a chunk is one message, one wake-up of the reader
+            writer = ChunkWriter(lambda chunk: connection.send(("chunk", chunk)), flushes=False)
             try:
                 if snapshot is None or generation != wanted_generation or attempt:
                     with snapshots.guard(wanted_generation, state):

@@ -1,7 +1,8 @@
 """The memory budget: queries arriving at once are admitted one at a time, each helper
 counted from the moment it is started, so that a crowd cannot start more helpers than the
 budget holds before any of them has grown; queries growing fast are stopped before they
-pass it, a process's own growth counted with them."""
+pass it, a process's own growth counted with them; a helper's answer comes in whole chunks,
+the rest with its end."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+from kg.rdfio import CHUNK_BYTES as CHUNK
 from kg.store import QueryBudgetError
 from kg.store.embedded import EmbeddedStore
 from kg.store.executors import BUDGET_LOOK, HELPER_RESERVE, Executors
@@ -110,3 +112,23 @@ def test_a_waiting_helper_is_taken_only_while_the_last_look_finds_room(tmp_path:
     assert taken is helper and started is None  # the same helper, no record of a new one
     taken.kill()
     executors.close()
+
+
+@pytest.mark.parametrize("triples", [10, 3_000])
+def test_a_helpers_answer_comes_in_whole_chunks_and_the_rest_with_its_end(
+    tmp_path: Path, triples: int
+):
+    # the serializer's closing flush sends nothing: an answer smaller than a chunk is one
+    # message (one wake-up of the reader), a larger one its full chunks and then the rest
+    store = EmbeddedStore(tmp_path / "store", idle_helpers=1)
+    fill(store, X, triples)
+    chunks = store.query_chunks(
+        "SELECT ?o WHERE { ?s ?p ?o }", ox.QueryResultsFormat.CSV, cancel=threading.Event()
+    )
+    sent = [chunk for chunk in chunks if chunk is not None]
+    answer = b"".join(sent)
+    assert answer.count(b"\r\n") == triples + 1  # the header and every row, once
+    assert all(len(chunk) == CHUNK for chunk in sent[:-1])
+    assert 0 < len(sent[-1]) <= CHUNK
+    assert len(sent) == -(-len(answer) // CHUNK)  # no empty message at the end
+    store.close()
