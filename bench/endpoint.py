@@ -11,7 +11,9 @@ at once. Measures, on loopback:
   every agency at random;
 - a 4-way join and a GROUP BY: median latency of --runs (each run's text differs, so no cache
   helps), asked of each server in turn, so that a spell of a slower machine slows all of them
-  (two runs of the same code differed by up to 15 % over 60 runs);
+  (two runs of the same code differed by up to 15 % over 60 runs); the join also ten times in
+  a row of each in turn, as a script's loop asks it (the others' work between two queries
+  leaves a server's processor caches cold, and PolicyKG's worker and helper hold more);
 - a 100,000-row SELECT as JSON and as CSV: time to last byte, and the server's memory growth.
 """
 
@@ -54,6 +56,7 @@ GROUP_BY = (
 } GROUP BY ?year ORDER BY ?year"""
 )
 JSON = {"Accept": "application/sparql-results+json"}
+IN_A_ROW = 10  # queries of one server between two of another's, for the join's second figure
 ROWS = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 100000"
 LOOKUP = "SELECT ?p ?o WHERE { <%sid/agency/synth-%d> ?p ?o }"
 # wrk asks for an agency at random each time (percent signs doubled for Python's % below)
@@ -71,16 +74,20 @@ end
 """
 
 
-def latencies(servers: list[Server], query: str, runs: int) -> list[float]:
-    """Each server's median latency for ``query``, asked of each in turn ``runs`` times,
-    each turn begun by the next of them (none is always asked right after the same other)."""
+def latencies(servers: list[Server], query: str, runs: int, row: int = 1) -> list[float]:
+    """Each server's median latency for ``query``, asked ``runs`` times: ``row`` times in a
+    row of each in turn, each turn begun by the next of them (none is always asked right
+    after the same other). One in a row is the worst case for a server's caches, the other
+    servers' work between each two of its queries; ten in a row is a script's loop."""
     times: list[list[float]] = [[] for _ in servers]
-    for run in range(runs):
-        for index in range(run, run + len(servers)):
+    for turn in range(runs // row):
+        for index in range(turn, turn + len(servers)):
             server, taken = servers[index % len(servers)], times[index % len(servers)]
-            started = time.perf_counter()
-            server.get(f"# run {run}\n" + query)  # a different text each run: no cache helps
-            taken.append(time.perf_counter() - started)
+            for run in range(turn * row, (turn + 1) * row):
+                started = time.perf_counter()
+                # a different text each run, and in each way of asking: no cache helps
+                server.get(f"# run {run}, {row} in a row\n" + query)
+                taken.append(time.perf_counter() - started)
     return [statistics.median(taken) * 1000 for taken in times]
 
 
@@ -177,8 +184,12 @@ def measure(
         mine[f"lookup, {args.agencies:,} entities at random (req/s)"] = wrk(
             server.url, args.seconds, headers=JSON, script=script
         )
-    for label, query in (("4-way join (ms)", JOIN), ("GROUP BY (ms)", GROUP_BY)):
-        for server, millis in zip(servers, latencies(servers, query, args.runs), strict=True):
+    for label, query, row in (
+        ("4-way join (ms)", JOIN, 1),
+        (f"4-way join, {IN_A_ROW} in a row (ms)", JOIN, IN_A_ROW),
+        ("GROUP BY (ms)", GROUP_BY, 1),
+    ):
+        for server, millis in zip(servers, latencies(servers, query, args.runs, row), strict=True):
             figures[server.name][label] = millis
     for server in servers:
         for label, accept in (("JSON", "application/sparql-results+json"), ("CSV", "text/csv")):
