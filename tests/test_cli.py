@@ -6,12 +6,16 @@ import csv
 import io
 import json
 import os
+import pty
+import re
+import sys
 from pathlib import Path
 
 import pyoxigraph
 import pytest
 from rdflib import Dataset, Graph, URIRef
 
+from kg.resources import dataset_files
 from kg.store.embedded import EmbeddedStore
 from tests.conftest import run_kg
 
@@ -244,3 +248,49 @@ def test_a_setting_that_is_not_what_it_should_be_is_named(tmp_path, variable, va
     )
     assert result.returncode == 2 and said in result.stderr
     no_traceback(result)
+
+
+def in_a_terminal(*args: str, store: Path) -> str:
+    """What the real `kg` writes to a terminal (a pseudo-terminal), carriage returns kept."""
+    pid, terminal = pty.fork()
+    if pid == 0:  # the child: kg, its output to the terminal
+        os.execv(sys.executable, [sys.executable, "-m", "kg", "--store", str(store), *args])
+    output = b""
+    while True:
+        try:
+            data = os.read(terminal, 65536)
+        except OSError:  # the child ended and closed the terminal
+            break
+        if not data:
+            break
+        output += data
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0, output
+    return output.decode()
+
+
+def test_a_load_shows_each_step_after_its_bytes_on_a_terminal_only(tmp_path):
+    # after the bar reaches the end, the store still writes, then merges its files: each
+    # step is a line with its time, done ticked; piped, nothing but the summary
+    data = tmp_path / "data.nt"
+    data.write_text("".join(f'<http://ex/s{n}> <http://ex/p> "o {n}" .\n' for n in range(2000)))
+    shown = in_a_terminal("load", str(data), store=tmp_path / "store")
+    assert "100%" in shown
+    for step in ("Writing into the store", "Merging the store's files"):
+        assert re.search(rf"✓ {step}… \d+\.\d s", shown), shown
+    assert shown.index("Writing into the store") < shown.index("Merging the store's files")
+    piped = run_kg("load", str(data), store=tmp_path / "piped")
+    assert piped.returncode == 0 and "Merging" not in piped.stderr, piped.stderr
+    assert piped.stderr.startswith("Loaded; the store holds 2,000 quads")
+
+
+def test_an_import_shows_its_steps_on_a_terminal(tmp_path):
+    roster = dataset_files()["fbi-lee"]
+    shown = in_a_terminal("import", "fbi-lee", str(roster), store=tmp_path / "store")
+    for step in (
+        f"Importing fbi-lee from {roster.name}",
+        "Composing the names of agencies no source names in full",
+        "Merging the store's files",
+    ):
+        assert re.search(rf"✓ {re.escape(step)}… \d+\.\d s", shown), shown
+    assert "rows read: 18,330" in shown

@@ -6,9 +6,12 @@ Exit codes: 0 success; 1 the graph does not conform or the operation was refused
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import sys
-from collections.abc import Callable
+import threading
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import click
@@ -137,7 +140,9 @@ pass_context = click.make_pass_decorator(Context)
 
 
 class progress_bar:
-    """A progress bar over bytes on a terminal; nothing when quiet or piped."""
+    """A progress bar over bytes on a terminal, then each step that follows (an import, the
+    merge) on a line of its own, its time ticking; nothing when quiet or piped. Entered, it
+    gives the two callbacks, each None when nothing is shown."""
 
     def __init__(self, context: Context, total: int, label: str) -> None:
         self._bar = (
@@ -145,13 +150,89 @@ class progress_bar:
             if context.shows_progress
             else None
         )
+        self._steps = Steps()
 
-    def __enter__(self) -> Callable[[int], None] | None:
-        return self._bar.__enter__().update if self._bar else None
+    def __enter__(self) -> tuple[Callable[[int], None] | None, Callable[[str], None] | None]:
+        if not self._bar:
+            return None, None
+        self._bar.__enter__()
+        return self._advance, self._step
+
+    def _advance(self, read: int) -> None:
+        if self._bar is None:  # given out only with a bar
+            return
+        self._bar.update(read)
+        if self._bar.pos >= self._bar.length and not self._steps.begun:
+            # all read: the store still writes what it parsed (seconds, for a large file)
+            self._step("Writing into the store")
+
+    def _step(self, label: str) -> None:
+        if self._bar:
+            if not self._steps.begun:  # the bytes are all in: the bar ends its line
+                self._bar.render_finish()
+            self._steps.begin(label)
 
     def __exit__(self, *exc_info) -> None:
-        if self._bar:
+        if self._steps.begun:
+            self._steps.end()
+        elif self._bar:
             self._bar.__exit__(*exc_info)
+
+
+@contextlib.contextmanager
+def steps(context: Context) -> Iterator[Callable[[str], None] | None]:
+    """The steps of a long command on a terminal (as ``Steps``); None when quiet or piped."""
+    if not context.shows_progress:
+        yield None
+        return
+    shown = Steps()
+    try:
+        yield shown.begin
+    finally:
+        if shown.begun:
+            shown.end()
+
+
+class Steps:
+    """Steps on a terminal, one line each: a spinner and the seconds since it began while it
+    runs (redrawn by a thread: the step itself tells nothing), its time once it is done."""
+
+    SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+
+    def __init__(self) -> None:
+        self.begun = False
+        self._label, self._started, self._frame = "", 0.0, 0
+        self._lock = threading.Lock()
+        self._ended = threading.Event()
+        self._ticker = threading.Thread(target=self._tick, daemon=True)
+
+    def begin(self, label: str) -> None:
+        with self._lock:
+            if self.begun:
+                self._draw(done=True)
+            else:
+                self.begun = True
+                self._ticker.start()
+            self._label, self._started = label, time.monotonic()
+            self._draw()
+
+    def end(self) -> None:
+        self._ended.set()
+        self._ticker.join()
+        with self._lock:
+            self._draw(done=True)
+
+    def _tick(self) -> None:
+        while not self._ended.wait(0.1):
+            with self._lock:
+                self._frame += 1
+                self._draw()
+
+    def _draw(self, *, done: bool = False) -> None:
+        seconds = time.monotonic() - self._started
+        mark = "✓" if done else self.SPINNER[self._frame % len(self.SPINNER)]
+        end = "\n" if done else ""
+        click.echo(f"\r{mark} {self._label}… {seconds:.1f} s\033[K{end}", err=True, nl=False)
 
 
 def text_table(names: list[str], rows: list[list[str]]) -> str:

@@ -16,6 +16,7 @@ from kg.cli import (
     main,
     pass_context,
     progress_bar,
+    steps,
     text_table,
 )
 from kg.formats import RDF_FORMATS, RESULTS_FORMATS, rdf_format_named, results_format_named
@@ -50,15 +51,17 @@ def load(
     store = context.store
     if files:
         items = loading.user_items(files, graph)
-        with progress_bar(context, loading.total_bytes(items), "Loading") as advance:
-            loading.load_items(store, context.ns, items, replace=replace, progress=advance)
+        with progress_bar(context, loading.total_bytes(items), "Loading") as (advance, step):
+            loading.load_items(
+                store, context.ns, items, replace=replace, progress=advance, step=step
+            )
     else:
         if replace:
             store.clear()
         items = loading.bundled_items(context.ns)
-        with progress_bar(context, loading.total_bytes(items), "Loading") as advance:
+        with progress_bar(context, loading.total_bytes(items), "Loading") as (advance, step):
             reports = loading.load_bundled(
-                store, context.ns, datasets=not seed_only, progress=advance
+                store, context.ns, datasets=not seed_only, progress=advance, step=step
             )
         for report in reports:
             context.say("\n".join(report.lines()))
@@ -82,7 +85,8 @@ def import_command(context: Context, dataset: str, path: Path) -> None:
     --named unmatched-agencies lists the rest). Importing a publication again replaces it. A
     file that is not a readable sheet is skipped and named: exit 2, the others imported.
     """
-    report = loading.import_dataset(context.store, context.ns, dataset, path)
+    with steps(context) as step:
+        report = loading.import_dataset(context.store, context.ns, dataset, path, step)
     click.echo("\n".join(report.lines()))
     if report.skipped:
         sys.exit(EXIT_BAD_INPUT)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +16,8 @@ from kg.service.imports.history import HistoryReport, import_publications
 from kg.service.imports.ice_287g import SheetError, publications_at
 from kg.service.imports.names import rebuild_names
 from kg.store import ProgressCallback, Store
+
+StepCallback = Callable[[str], None]  # told each step that follows the files' bytes, as it begins
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,7 @@ def load_items(
     *,
     replace: bool = False,
     progress: ProgressCallback | None = None,
+    step: StepCallback | None = None,
 ) -> None:
     """Loads all the files or, if any fails to parse, none of them (nor empties the store).
 
@@ -61,6 +64,12 @@ def load_items(
     the loads left (``Store.compact``), as bundled loads and imports do.
     """
     _load(store, ns, items, replace=replace, progress=progress)
+    _compact(store, step)
+
+
+def _compact(store: Store, step: StepCallback | None) -> None:
+    if step:
+        step("Merging the store's files")
     store.compact()
 
 
@@ -103,19 +112,23 @@ def ensure_loaded(store: Store, ns: Namespaces, *, datasets: bool = True) -> boo
 
 
 def import_dataset(
-    store: Store, ns: Namespaces, kind: str, path: Path
+    store: Store, ns: Namespaces, kind: str, path: Path, step: StepCallback | None = None
 ) -> ImportReport | HistoryReport:
     """Imports a publication of a known dataset: ``fbi-lee`` (the roster's CSV) or
     ``ice-287g`` (one of ICE's sheets, or a folder of them: the files that are not readable
     sheets are skipped, and listed in the report). Then composes the names of the agencies
     no source names in full."""
-    report = _import(store, ns, kind, path)
-    rebuild_names(store, ns)
-    store.compact()
+    report = _import(store, ns, kind, path, step)
+    _rebuild_names(store, ns, step)
+    _compact(store, step)
     return report
 
 
-def _import(store: Store, ns: Namespaces, kind: str, path: Path) -> ImportReport | HistoryReport:
+def _import(
+    store: Store, ns: Namespaces, kind: str, path: Path, step: StepCallback | None
+) -> ImportReport | HistoryReport:
+    if step:
+        step(f"Importing {kind} from {path.name}{'/' if path.is_dir() else ''}")
     if kind == "fbi-lee":
         report: ImportReport | HistoryReport = import_roster(store, ns, path)
     elif kind == "ice-287g":
@@ -130,13 +143,24 @@ def _import(store: Store, ns: Namespaces, kind: str, path: Path) -> ImportReport
 
 
 def load_bundled(
-    store: Store, ns: Namespaces, *, datasets: bool = True, progress: ProgressCallback | None = None
+    store: Store,
+    ns: Namespaces,
+    *,
+    datasets: bool = True,
+    progress: ProgressCallback | None = None,
+    step: StepCallback | None = None,
 ) -> list[ImportReport | HistoryReport]:
     """The seed graph, then (unless ``datasets`` is False) the bundled public datasets."""
     _load(store, ns, bundled_items(ns), progress=progress)
     reports: list[ImportReport | HistoryReport] = []
     if datasets:
-        reports = [_import(store, ns, kind, path) for kind, path in dataset_files().items()]
-        rebuild_names(store, ns)
-    store.compact()
+        reports = [_import(store, ns, kind, path, step) for kind, path in dataset_files().items()]
+        _rebuild_names(store, ns, step)
+    _compact(store, step)
     return reports
+
+
+def _rebuild_names(store: Store, ns: Namespaces, step: StepCallback | None) -> None:
+    if step:
+        step("Composing the names of agencies no source names in full")
+    rebuild_names(store, ns)
