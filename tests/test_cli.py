@@ -294,3 +294,13 @@ def test_an_import_shows_its_steps_on_a_terminal(tmp_path):
     ):
         assert re.search(rf"✓ {re.escape(step)}… \d+\.\d s", shown), shown
     assert "rows read: 18,330" in shown
+
+
+def test_validate_and_export_show_their_steps_on_a_terminal(loaded, tmp_path):
+    shown = in_a_terminal("validate", store=loaded)
+    assert re.search(r"✓ Reading the graph… \d+\.\d s", shown), shown
+    assert re.search(r"✓ Validating [\d,]+ triples against the shapes… \d+\.\d s", shown), shown
+    out = tmp_path / "graph.nq"
+    shown = in_a_terminal("export", "--format", "nq", "-o", str(out), store=loaded)
+    megabytes = out.stat().st_size / 1e6
+    assert re.search(rf"✓ Writing {re.escape(str(out))}… {megabytes:,.1f} MB, \d+\.\d s", shown)

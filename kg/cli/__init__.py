@@ -180,7 +180,7 @@ class progress_bar:
 
 
 @contextlib.contextmanager
-def steps(context: Context) -> Iterator[Callable[[str], None] | None]:
+def steps(context: Context) -> Iterator[Callable[..., None] | None]:
     """The steps of a long command on a terminal (as ``Steps``); None when quiet or piped."""
     if not context.shows_progress:
         yield None
@@ -202,18 +202,21 @@ class Steps:
     def __init__(self) -> None:
         self.begun = False
         self._label, self._started, self._frame = "", 0.0, 0
+        self._detail: Callable[[], str] | None = None
         self._lock = threading.Lock()
         self._ended = threading.Event()
         self._ticker = threading.Thread(target=self._tick, daemon=True)
 
-    def begin(self, label: str) -> None:
+    def begin(self, label: str, detail: Callable[[], str] | None = None) -> None:
+        """Ends the step before (ticked, with its time), begins this one; ``detail`` tells
+        how far it is, each time the line is drawn (bytes written, say)."""
         with self._lock:
             if self.begun:
                 self._draw(done=True)
             else:
                 self.begun = True
                 self._ticker.start()
-            self._label, self._started = label, time.monotonic()
+            self._label, self._detail, self._started = label, detail, time.monotonic()
             self._draw()
 
     def end(self) -> None:
@@ -232,7 +235,8 @@ class Steps:
         seconds = time.monotonic() - self._started
         mark = "✓" if done else self.SPINNER[self._frame % len(self.SPINNER)]
         end = "\n" if done else ""
-        click.echo(f"\r{mark} {self._label}… {seconds:.1f} s\033[K{end}", err=True, nl=False)
+        shown = f"{self._label}… {f'{self._detail()}, ' if self._detail else ''}{seconds:.1f} s"
+        click.echo(f"\r{mark} {shown}\033[K{end}", err=True, nl=False)
 
 
 def text_table(names: list[str], rows: list[list[str]]) -> str:

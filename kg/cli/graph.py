@@ -109,19 +109,23 @@ def validate_command(context: Context, files: tuple[Path, ...], output_format: s
 
     Exit 0 when there is no violation (warnings are reported), 1 otherwise.
     """
-    if files:
-        scratch = EmbeddedStore()  # in memory: the files beside the ontology, for its classes
-        items = [
-            loading.LoadItem(item.path, item.graph)
-            for item in loading.bundled_items(context.ns)
-            if item.graph is not None
-        ] + loading.user_items(files, None)
-        loading.load_items(scratch, context.ns, items)
-        data = store_dataset(scratch)
-    else:
-        data = store_dataset(context.store)
-    context.say(f"Validating {len(data):,} triples against the shapes…")
-    report = validate(data, context.ns)
+    with steps(context) as step:
+        if step:
+            step("Reading the graph")
+        if files:
+            scratch = EmbeddedStore()  # in memory: the files beside the ontology, its classes
+            items = [
+                loading.LoadItem(item.path, item.graph)
+                for item in loading.bundled_items(context.ns)
+                if item.graph is not None
+            ] + loading.user_items(files, None)
+            loading.load_items(scratch, context.ns, items)
+            data = store_dataset(scratch)
+        else:
+            data = store_dataset(context.store)
+        if step:
+            step(f"Validating {len(data):,} triples against the shapes")
+        report = validate(data, context.ns)
     rendered = {"text": report.to_text, "turtle": report.to_turtle, "json": report.to_json_text}
     click.echo(rendered[output_format]())
     sys.exit(0 if report.conforms else EXIT_REFUSED)
@@ -232,6 +236,8 @@ def export_command(
     if output is None:
         export(context.store, sys.stdout.buffer, fmt, context.ns, graph=graph)
         return
-    with output.open("wb") as stream:
+    with output.open("wb") as stream, steps(context) as step:
+        if step:
+            step(f"Writing {output}", lambda: f"{stream.tell() / 1e6:,.1f} MB")
         export(context.store, stream, fmt, context.ns, graph=graph)
     context.say(f"Wrote {output} ({output.stat().st_size:,} bytes).")
