@@ -250,8 +250,9 @@ def test_a_setting_that_is_not_what_it_should_be_is_named(tmp_path, variable, va
     no_traceback(result)
 
 
-def in_a_terminal(*args: str, store: Path) -> str:
-    """What the real `kg` writes to a terminal (a pseudo-terminal), carriage returns kept."""
+def in_a_terminal(*args: str, store: Path, exit_code: int = 0) -> str:
+    """What the real `kg` writes to a terminal (a pseudo-terminal), carriage returns kept;
+    its exit code must be ``exit_code``."""
     pid, terminal = pty.fork()
     if pid == 0:  # the child: kg, its output to the terminal
         os.execv(sys.executable, [sys.executable, "-m", "kg", "--store", str(store), *args])
@@ -265,7 +266,7 @@ def in_a_terminal(*args: str, store: Path) -> str:
             break
         output += data
     _, status = os.waitpid(pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 0, output
+    assert os.waitstatus_to_exitcode(status) == exit_code, output
     return output.decode()
 
 
@@ -304,3 +305,14 @@ def test_validate_and_export_show_their_steps_on_a_terminal(loaded, tmp_path):
     shown = in_a_terminal("export", "--format", "nq", "-o", str(out), store=loaded)
     megabytes = out.stat().st_size / 1e6
     assert re.search(rf"✓ Writing {re.escape(str(out))}… {megabytes:,.1f} MB, \d+\.\d s", shown)
+
+
+def test_a_step_that_fails_is_crossed_and_its_error_follows(tmp_path):
+    not_a_sheet = tmp_path / "agencies.csv"
+    not_a_sheet.write_text("a,b\n1,2\n")
+    shown = in_a_terminal(
+        "import", "ice-287g", str(not_a_sheet), store=tmp_path / "store", exit_code=2
+    )
+    assert re.search(r"✗ Importing ice-287g from agencies\.csv… \d+\.\d s", shown), shown
+    assert "✓" not in shown
+    assert shown.index("✗") < shown.index("not an ICE 287(g) sheet")

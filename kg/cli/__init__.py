@@ -174,7 +174,7 @@ class progress_bar:
 
     def __exit__(self, *exc_info) -> None:
         if self._steps.begun:
-            self._steps.end()
+            self._steps.end(failed=exc_info[0] is not None)
         elif self._bar:
             self._bar.__exit__(*exc_info)
 
@@ -188,14 +188,18 @@ def steps(context: Context) -> Iterator[Callable[..., None] | None]:
     shown = Steps()
     try:
         yield shown.begin
-    finally:
+    except BaseException:
         if shown.begun:
-            shown.end()
+            shown.end(failed=True)
+        raise
+    if shown.begun:
+        shown.end()
 
 
 class Steps:
     """Steps on a terminal, one line each: a spinner and the seconds since it began while it
-    runs (redrawn by a thread: the step itself tells nothing), its time once it is done."""
+    runs (redrawn by a thread: the step itself tells nothing), its time once it is done (a
+    tick; a cross for a step that failed)."""
 
     SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 
@@ -219,11 +223,12 @@ class Steps:
             self._label, self._detail, self._started = label, detail, time.monotonic()
             self._draw()
 
-    def end(self) -> None:
+    def end(self, *, failed: bool = False) -> None:
+        """Ends the last step: ticked, or crossed when it failed (its error follows)."""
         self._ended.set()
         self._ticker.join()
         with self._lock:
-            self._draw(done=True)
+            self._draw(done=True, failed=failed)
 
     def _tick(self) -> None:
         while not self._ended.wait(0.1):
@@ -231,12 +236,12 @@ class Steps:
                 self._frame += 1
                 self._draw()
 
-    def _draw(self, *, done: bool = False) -> None:
+    def _draw(self, *, done: bool = False, failed: bool = False) -> None:
         seconds = time.monotonic() - self._started
-        mark = "✓" if done else self.SPINNER[self._frame % len(self.SPINNER)]
-        end = "\n" if done else ""
-        shown = f"{self._label}… {f'{self._detail()}, ' if self._detail else ''}{seconds:.1f} s"
-        click.echo(f"\r{mark} {shown}\033[K{end}", err=True, nl=False)
+        mark = "✗" if failed else "✓" if done else self.SPINNER[self._frame % len(self.SPINNER)]
+        progress = f"{self._detail()}, " if self._detail else ""
+        line = f"\r{mark} {self._label}… {progress}{seconds:.1f} s\033[K"  # to the line's end
+        click.echo(line + ("\n" if done else ""), err=True, nl=False)
 
 
 def text_table(names: list[str], rows: list[list[str]]) -> str:
