@@ -174,7 +174,7 @@ class progress_bar:
 
     def __exit__(self, *exc_info) -> None:
         if self._steps.begun:
-            self._steps.end(failed=exc_info[0] is not None)
+            self._steps.__exit__(*exc_info)
         elif self._bar:
             self._bar.__exit__(*exc_info)
 
@@ -185,15 +185,8 @@ def steps(context: Context) -> Iterator[Callable[..., None] | None]:
     if not context.shows_progress:
         yield None
         return
-    shown = Steps()
-    try:
+    with Steps() as shown:
         yield shown.begin
-    except BaseException:
-        if shown.begun:
-            shown.end(failed=True)
-        raise
-    if shown.begun:
-        shown.end()
 
 
 class Steps:
@@ -223,12 +216,18 @@ class Steps:
             self._label, self._detail, self._started = label, detail, time.monotonic()
             self._draw()
 
-    def end(self, *, failed: bool = False) -> None:
-        """Ends the last step: ticked, or crossed when it failed (its error follows)."""
+    def __enter__(self) -> Steps:
+        return self
+
+    def __exit__(self, failure: type[BaseException] | None, *_exc_info) -> None:
+        """Ends the last step, if one began: ticked, or crossed when it failed (its error
+        follows)."""
+        if not self.begun:
+            return
         self._ended.set()
         self._ticker.join()
         with self._lock:
-            self._draw(done=True, failed=failed)
+            self._draw(done=True, failed=failure is not None)
 
     def _tick(self) -> None:
         while not self._ended.wait(0.1):

@@ -239,7 +239,7 @@ class Executors:
                 "retry later"
             ) from None
         except (QuerySyntaxError, StoreError):
-            self._give_back(executor, before)
+            self._give_back(executor)
             raise
         except BaseException:  # the reader is gone or stopped early, or the helper died
             executor.kill()
@@ -247,7 +247,7 @@ class Executors:
         finally:
             if record:
                 self.running.remove(record)
-        self._give_back(executor, before)
+        self._give_back(executor)
 
     def close(self) -> None:
         with self._lock:
@@ -267,11 +267,11 @@ class Executors:
                 return True
         return False
 
-    def _give_back(self, executor: _Executor, before: _Usage) -> None:
+    def _give_back(self, executor: _Executor) -> None:
         if executor.niceness:  # it cannot be made to work at full priority again
             executor.kill()
             return
-        executor.resting = executor.usage()
+        before, executor.resting = executor.resting, executor.usage()
         if executor.resting.memory - before.memory > RETURN_AFTER:
             executor.kill()  # its allocator would keep what the query took: start afresh
             return

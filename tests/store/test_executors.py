@@ -101,7 +101,7 @@ def test_a_waiting_helper_is_taken_only_while_the_last_look_finds_room(tmp_path:
     cancelled.set()  # a query that would wait at the door is refused at once
     helper, record = executors._admit(cancelled)
     executors.running.remove(record)
-    executors._give_back(helper, helper.usage())  # kept for the next query
+    executors._give_back(helper)  # kept for the next query
     full = executors.running.add(reserved=48 * 2**20)
     time.sleep(BUDGET_LOOK)
     with pytest.raises(QueryBudgetError):  # the budget is held: it waits, like any other
