@@ -41,6 +41,7 @@ from kg.store import (
 )
 from kg.store.executors import Executors, dataset_options
 from kg.store.lookups import lookup_subject
+from kg.store.pool import HELPERS_DIR
 from kg.store.snapshots import SNAPSHOTS_DIR, Snapshots
 from kg.store.state import GENERATION_FILE, LOCK_FILE, LocalState, check_generation
 
@@ -67,8 +68,9 @@ class EmbeddedStore:
         query_memory: int = 0,
         total_memory: int = 0,
     ) -> None:
-        """``idle_helpers``: query helper processes kept waiting between queries (None: one
-        per core); more are started when more queries evaluate at once, and end after.
+        """``idle_helpers``: query helper processes kept waiting between queries, shared by
+        every process over the store (None: one per core); more are started when more queries
+        evaluate at once, and end after.
         ``query_memory``: the bytes a query evaluated in a helper may take (0: no limit);
         ``total_memory``: the bytes all of them together may take, across every process over
         this store (0: no limit)."""
@@ -368,8 +370,9 @@ class EmbeddedStore:
                 shutil.rmtree(kept)
             shutil.copytree(backup, kept.with_name(self.path.name + ".restoring"))
             for entry in self.path.iterdir():
-                # the checkpoints stay: readers of the earlier state read them still
-                if entry.name not in (LOCK_FILE, GENERATION_FILE, SNAPSHOTS_DIR):
+                # the checkpoints stay: readers of the earlier state read them still; so do
+                # the query helpers, which read them
+                if entry.name not in (LOCK_FILE, GENERATION_FILE, SNAPSHOTS_DIR, HELPERS_DIR):
                     kept.mkdir(exist_ok=True)
                     entry.rename(kept / entry.name)
             staged = kept.with_name(self.path.name + ".restoring")

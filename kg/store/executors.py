@@ -1,11 +1,12 @@
 """Query evaluation in processes that can be stopped.
 
 pyoxigraph cannot cancel a query. So the embedded store evaluates a query that may be stopped
-in a helper process of its own, over its own read-only snapshot of the store; the results come
-back down a pipe, chunk by chunk. A query stopped before its end (past its time, or its reader
-gone) kills its process, which ends the evaluation and frees its memory at once; another
-process takes its place when next needed. Processes are spawned, not forked: RocksDB's threads
-do not survive a fork.
+in a helper process, over the helper's own read-only snapshot of the store; the results come
+back down a socket, chunk by chunk. The helpers are shared by every process over the store
+(kg.store.pool): one process holds a helper for one query at a time. A query stopped before
+its end (past its time, or its reader gone) kills its helper, which ends the evaluation and
+frees its memory at once; another takes its place when next needed. Processes are spawned,
+not forked: RocksDB's threads do not survive a fork.
 
 A query whose helper grows by more than ``max_memory`` bytes is stopped the same way
 (QueryMemoryError): memory, unlike time, cannot be waited out. So is the query that uses the
@@ -34,15 +35,11 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
-import select
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import suppress
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import NamedTuple
 
 import pyoxigraph as ox
 
@@ -54,28 +51,26 @@ from kg.store import (
     QuerySyntaxError,
     StoreError,
 )
+from kg.store.pool import Helper, HelperPool, requests
 from kg.store.running import Running, Throttled, private_memory
 from kg.store.snapshots import Snapshots
 from kg.store.state import LocalState
-from kg.store.sysfiles import read_small
 
 log = logging.getLogger(__name__)
 _SPAWN = multiprocessing.get_context("spawn")
-_TICKS = os.sysconf("SC_CLK_TCK")
-_PAGE = os.sysconf("SC_PAGE_SIZE")
 _ATTEMPTS = 3  # evaluations of one query, over fresh snapshots, while writes remove files
 RETURN_AFTER = 128 * 2**20  # a helper that grew by more in a query is ended, not kept
 BUDGET_LOOK = 0.1  # seconds between sums of the queries' memory, in each process
 ADMISSION_WAIT = 10.0  # seconds a new query waits for the budget to free before a 503
 HELPER_RESERVE = 64 * 2**20  # counted for a helper started for a query, before it grows
 POLL = 0.05  # seconds between looks at a helper at work
-READ_AHEAD = 1024 * 1024  # bytes a helper may write before its reader takes them
 PROCESS_RECORD = "process-"  # the key of a process's own record, before its pid
 
 
 class Executors:
-    """Helper processes over the store at ``path``, started as needed; up to ``keep`` of them
-    wait between queries, the others end (a burst of queries leaves no crowd behind)."""
+    """Helper processes over the store at ``path``, started as needed and shared with the
+    other processes over it (kg.store.pool); up to ``keep`` of them wait between queries, the
+    others end (a burst of queries leaves no crowd behind)."""
 
     def __init__(self, path: Path, keep: int, max_memory: int = 0, total_memory: int = 0) -> None:
         self.path, self.keep, self.max_memory = path, keep, max_memory  # bytes; 0: no limit
@@ -84,7 +79,7 @@ class Executors:
         self._used = Throttled(self._look, BUDGET_LOOK)
         self._held, self._looked = 0, time.monotonic()  # bytes all held at the last look
         self._growth = 0  # bytes they grow by in BUDGET_LOOK, at the pace since the look before
-        self._idle: list[_Executor] = []
+        self._pool = HelperPool(path, _serve)
         self._lock = threading.Lock()
         self._admission = threading.Lock()  # one query at a time past the budget's door
         self._enrolled = False  # whether this process's own growth is recorded
@@ -119,7 +114,7 @@ class Executors:
         self._growth, self._held, self._looked = int(pace * BUDGET_LOOK), held, now
         return used
 
-    def _admit(self, cancel: threading.Event) -> tuple[_Executor, str | None]:
+    def _admit(self, cancel: threading.Event) -> tuple[Helper, str | None]:
         """A helper for a new query, and its record when it was started for it. No helper
         more while the running queries hold the whole budget: the query waits a little for
         the largest to be stopped (a lookup is delayed, not refused), then gets a 503. Queries
@@ -128,14 +123,13 @@ class Executors:
         over the running queries uses) admits it, without reading every record again."""
         deadline = time.monotonic() + ADMISSION_WAIT
         if not self.total_memory:
-            return self._idle_helper() or _Executor(self.path), None
+            return self._pool.take() or self._pool.start(_SPAWN), None
         self._enrol()
-        idle = self._idle_helper()
+        idle = self._pool.take()
         if idle is not None:
             if _queries_memory(self._used.get()) < self.total_memory:
                 return idle, None
-            if not self._keep_idle(idle):  # the budget is full: it waits with the others
-                idle.kill()
+            self._pool.give_back(idle)  # the budget is full: it waits with the others
         if not self._admission.acquire(timeout=ADMISSION_WAIT):
             raise self._short_of_memory()
         try:
@@ -143,19 +137,19 @@ class Executors:
                 if time.monotonic() >= deadline or cancel.is_set():
                     raise self._short_of_memory()
                 time.sleep(BUDGET_LOOK)
-            idle = self._idle_helper()
+            idle = self._pool.take()
             if idle:
                 return idle, None
             record = self.running.add(reserved=HELPER_RESERVE)
         finally:
             self._admission.release()
         try:
-            executor = _Executor(self.path)
+            helper = self._pool.start(_SPAWN)
         except BaseException:
             self.running.remove(record)
             raise
-        self.running.update(record, helper=executor.process.pid)
-        return executor, record
+        self.running.update(record, helper=helper.pid)
+        return helper, record
 
     def _short_of_memory(self) -> QueryBudgetError:
         return QueryBudgetError(
@@ -195,42 +189,42 @@ class Executors:
             niceness(0.0)
         # a helper kept from an earlier query is recorded once it outlasts a poll: a short
         # query writes nothing
-        executor, record = self._admit(cancel)
-        before = executor.resting
-        pid = executor.process.pid
+        helper, record = self._admit(cancel)
+        before = helper.resting
+        pid = helper.pid
         try:
-            executor.connection.send(request)
+            helper.connection.send(request)
             while True:
                 if cancel.is_set():
                     raise _Stopped
-                if not executor.ready(POLL):
+                if not helper.ready(POLL):
                     record = record or self.running.add(helper=pid)
-                    now = executor.usage()
+                    now = helper.usage()
                     if self.max_memory and now.memory - before.memory > self.max_memory:
                         raise _TooBig(pid, before.memory, now.memory)
                     if self.total_memory and self._largest_past_budget(record):
                         raise _ShortOfMemory(pid, now.memory - before.memory)
                     if niceness:
-                        executor.renice(niceness(now.cpu_seconds - before.cpu_seconds))
+                        helper.renice(niceness(now.cpu_seconds - before.cpu_seconds))
                     yield None
                     continue
-                kind, payload = executor.connection.recv()
+                kind, payload = helper.connection.recv()
                 if kind not in ("chunk", "done"):
                     raise (QuerySyntaxError if kind == "syntax" else StoreError)(payload)
                 yield payload  # the last chunk comes with the end
                 if kind == "done":
                     break
         except _Stopped:
-            executor.kill()
+            self._pool.end(helper)
             return
         except _TooBig as grown:
-            executor.kill()
+            self._pool.end(helper)
             log.warning("query helper %s grew from %s to %s bytes: stopped", *grown.args)
             raise QueryMemoryError(
                 f"the query needed more than {self.max_memory // 2**20} MB and was stopped"
             ) from None
         except _ShortOfMemory as short:
-            executor.kill()
+            self._pool.end(helper)
             log.warning("query helper %s held %s bytes, the most, past the budget: stopped",
                         *short.args)  # fmt: skip
             raise QueryBudgetError(
@@ -239,44 +233,31 @@ class Executors:
                 "retry later"
             ) from None
         except (QuerySyntaxError, StoreError):
-            self._give_back(executor)
+            self._give_back(helper)
             raise
         except BaseException:  # the reader is gone or stopped early, or the helper died
-            executor.kill()
+            self._pool.end(helper)
             raise
         finally:
             if record:
                 self.running.remove(record)
-        self._give_back(executor)
+        self._give_back(helper)
 
     def close(self) -> None:
-        with self._lock:
-            idle, self._idle = self._idle, []
-        for executor in idle:
-            executor.kill()
+        self._pool.close()
 
-    def _idle_helper(self) -> _Executor | None:
-        with self._lock:
-            return self._idle.pop() if self._idle else None
-
-    def _keep_idle(self, executor: _Executor) -> bool:
-        """Keeps a helper for the next query, if fewer than ``keep`` wait; False if not."""
-        with self._lock:
-            if len(self._idle) < self.keep:
-                self._idle.append(executor)
-                return True
-        return False
-
-    def _give_back(self, executor: _Executor) -> None:
-        if executor.niceness:  # it cannot be made to work at full priority again
-            executor.kill()
-            return
-        before, executor.resting = executor.resting, executor.usage()
-        if executor.resting.memory - before.memory > RETURN_AFTER:
-            executor.kill()  # its allocator would keep what the query took: start afresh
-            return
-        if not self._keep_idle(executor):
-            executor.kill()
+    def _give_back(self, helper: Helper) -> None:
+        """Lets the helper wait for the next query of any process, unless ``keep`` others
+        wait already, or it cannot work as a fresh one would."""
+        if (
+            helper.niceness  # it cannot be made to work at full priority again
+            # its allocator would keep what the query took: start afresh
+            or helper.usage().memory - helper.resting.memory > RETURN_AFTER
+            or self._pool.others_waiting(helper, self.keep)
+        ):
+            self._pool.end(helper)
+        else:
+            self._pool.give_back(helper)
 
 
 def _is_query(key: str) -> bool:
@@ -309,83 +290,18 @@ class _ShortOfMemory(Exception):
     """All queries together passed the budget, and this one holds the most."""
 
 
-class _Usage(NamedTuple):
-    cpu_seconds: float
-    memory: int  # resident, in bytes
-
-
-class _Executor:
-    def __init__(self, path: Path) -> None:
-        self.connection, theirs = _SPAWN.Pipe()
-        _widen(theirs)
-        self.process = _SPAWN.Process(
-            target=_serve, args=(str(path), theirs, os.getpid()), daemon=True
-        )
-        self.process.start()
-        theirs.close()
-        self.niceness = 0
-        self._written = select.poll()  # made once: a look while a query evaluates is a call
-        self._written.register(self.connection.fileno(), select.POLLIN)
-        # ready: what it took to start is not counted against its first query's memory
-        if not self.ready(60) or self.connection.recv() != ("ready", None):
-            self.kill()
-            raise StoreError("a query helper process did not start")
-        # its usage between queries, read as it is given back: the next query's start (a
-        # helper waiting uses neither processor nor memory)
-        self.resting = self.usage()
-
-    def ready(self, timeout: float) -> bool:
-        """Whether the helper has written (or ended), waiting up to ``timeout`` seconds."""
-        return bool(self._written.poll(timeout * 1000))
-
-    def usage(self) -> _Usage:
-        """Processor time the helper has used, and its memory (from Linux's /proc; elsewhere
-        nothing, and no query is reniced or stopped for its size)."""
-        try:
-            stat = read_small(f"/proc/{self.process.pid}/stat")
-        except OSError:
-            return _Usage(0.0, 0)
-        fields = stat.rsplit(b")", 1)[1].split()  # utime, stime; rss in pages
-        return _Usage((int(fields[11]) + int(fields[12])) / _TICKS, int(fields[21]) * _PAGE)
-
-    def renice(self, niceness: int) -> None:
-        """Lowers the helper's priority to ``niceness`` (never raises it: that needs
-        privileges). The query evaluates on the helper's main thread, which this renices."""
-        niceness = min(niceness, 19)
-        if niceness > self.niceness:
-            with suppress(ProcessLookupError):  # it died: its pipe tells the caller
-                os.setpriority(os.PRIO_PROCESS, self.process.pid, niceness)
-            self.niceness = niceness
-
-    def kill(self) -> None:
-        # SIGKILL is sure; not waiting for the exit, which a reniced process makes slowly
-        # (multiprocessing reaps it when it next starts a process)
-        self.process.kill()
-        self.connection.close()
-
-
-def _widen(connection: Connection) -> None:
-    """Lets a helper write up to READ_AHEAD bytes before its reader takes them: it evaluates
-    on while the reader sends the chunks before on to the client."""
-    with socket.fromfd(connection.fileno(), socket.AF_UNIX, socket.SOCK_STREAM) as end:
-        end.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, READ_AHEAD)
-
-
-def _serve(path: str, connection: Connection, parent: int) -> None:
-    """A helper's life: answer requests until the parent goes."""
-    threading.Thread(target=_leave_with, args=(parent,), daemon=True).start()
-    connection.send(("ready", None))
-    state, snapshots = LocalState(Path(path)), Snapshots(Path(path))
+def _serve(name: str, directory: str, key: bytes, pipe: Connection, parent: int) -> None:
+    """A helper's life: answer requests, from any process over the store, until it ends."""
+    path = Path(directory).parent
+    state, snapshots = LocalState(path), Snapshots(path)
     snapshot, generation = None, None
-    while True:
-        try:
-            sparql, media_type, dataset, wanted_generation = connection.recv()
-        except EOFError:
-            return
+    for connection, request in requests(name, directory, key, pipe, parent):
+        sparql, media_type, dataset, wanted_generation = request
+        send = connection.send
         for attempt in range(_ATTEMPTS):
             # the serializer's closing flush sends nothing: the rest comes with the end, so
             # an answer smaller than a chunk is one message, one wake-up of the reader
-            writer = ChunkWriter(lambda chunk: connection.send(("chunk", chunk)), flushes=False)
+            writer = ChunkWriter(lambda chunk, send=send: send(("chunk", chunk)), flushes=False)
             try:
                 if snapshot is None or generation != wanted_generation or attempt:
                     with snapshots.guard(wanted_generation, state):
@@ -418,13 +334,6 @@ def _evaluate(
         media_type
     )
     result.serialize(writer, fmt)  # type: ignore[arg-type]
-
-
-def _leave_with(parent: int) -> None:
-    """A helper whose parent died (killed, say) must not evaluate on forever."""
-    while os.getppid() == parent:
-        time.sleep(1)
-    os._exit(0)
 
 
 def dataset_options(

@@ -78,7 +78,7 @@ def test_a_processs_own_growth_counts_when_the_largest_queries_are_stopped(tmp_p
     cancelled = threading.Event()
     cancelled.set()  # a query that would wait at the door is refused at once
     helper, record = executors._admit(cancelled)
-    helper.kill()
+    executors._pool.end(helper)
     executors.running.update(record, reserved=16 * 2**20)
     assert not executors._largest_past_budget(record)
     grown = bytearray(64 * 2**20)
@@ -88,7 +88,7 @@ def test_a_processs_own_growth_counts_when_the_largest_queries_are_stopped(tmp_p
     assert executors._largest_past_budget(record)
     executors.running.remove(record)
     another, started = executors._admit(cancelled)  # queries' own memory is what the door sees
-    another.kill()
+    executors._pool.end(another)
     executors.running.remove(started)
     del grown
 
@@ -110,7 +110,7 @@ def test_a_waiting_helper_is_taken_only_while_the_last_look_finds_room(tmp_path:
     time.sleep(BUDGET_LOOK)
     taken, started = executors._admit(cancelled)
     assert taken is helper and started is None  # the same helper, no record of a new one
-    taken.kill()
+    executors._pool.end(taken)
     executors.close()
 
 
