@@ -297,33 +297,54 @@ def _serve(name: str, directory: str, key: bytes, pipe: Connection, parent: int)
     snapshot, generation = None, None
     for connection, request in requests(name, directory, key, pipe, parent):
         sparql, media_type, dataset, wanted_generation = request
-        send = connection.send
+        answer = _Answer(connection)
         for attempt in range(_ATTEMPTS):
             # the serializer's closing flush sends nothing: the rest comes with the end, so
             # an answer smaller than a chunk is one message, one wake-up of the reader
-            writer = ChunkWriter(lambda chunk, send=send: send(("chunk", chunk)), flushes=False)
+            writer = ChunkWriter(answer.chunk, flushes=False)
             try:
                 if snapshot is None or generation != wanted_generation or attempt:
                     with snapshots.guard(wanted_generation, state):
                         snapshot = snapshots.open(wanted_generation)
                     generation = wanted_generation
                 _evaluate(snapshot, sparql, media_type, dataset, writer)
-                connection.send(("done", writer.rest()))  # the last chunk with the end
+                answer.send(("done", writer.rest()))  # the last chunk with the end
                 break
             except (SyntaxError, ValueError) as error:  # QuerySyntaxError among them
-                connection.send(("syntax", str(error)))
+                answer.send(("syntax", str(error)))
                 break
             except (OSError, RuntimeError) as error:
                 # A snapshot of the live files (a store without checkpoints) read while
                 # another process writes can find a file compacted away (Store.read_only
                 # says so): a fresh one answers, if nothing is sent yet.
-                if writer.sent or attempt == _ATTEMPTS - 1:
-                    connection.send(("error", f"{type(error).__name__}: {error}"))
+                if answer.gone or writer.sent or attempt == _ATTEMPTS - 1:
+                    answer.send(("error", f"{type(error).__name__}: {error}"))
                     break
                 time.sleep(0.05 * (attempt + 1))
-            except Exception as error:  # reported to the parent, which raises it
-                connection.send(("error", f"{type(error).__name__}: {error}"))
+            except Exception as error:  # reported to the asker, which raises it
+                answer.send(("error", f"{type(error).__name__}: {error}"))
                 break
+
+
+class _Answer:
+    """One answer's messages to the process that asked. If it has gone (killed while its
+    query evaluated), the rest are dropped, the evaluation stops at its next chunk, and the
+    helper waits for the next request: another process holds it now."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection, self.gone = connection, False
+
+    def send(self, message: tuple) -> None:
+        if not self.gone:
+            try:
+                self.connection.send(message)
+            except OSError:
+                self.gone = True
+
+    def chunk(self, data: bytes) -> None:
+        self.send(("chunk", data))
+        if self.gone:
+            raise BrokenPipeError("the process that asked has gone")
 
 
 def _evaluate(

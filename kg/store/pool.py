@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import queue
 import secrets
 import select
 import signal
@@ -26,7 +27,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import suppress
-from multiprocessing.connection import Client, Connection, Listener, wait
+from multiprocessing.connection import Client, Connection, Listener
 from pathlib import Path
 from typing import NamedTuple
 
@@ -109,18 +110,14 @@ class HelperPool:
         self.directory, self.target = path / HELPERS_DIR, target
         self.directory.mkdir(mode=0o700, exist_ok=True)
         self.key = _key(self.directory)
-        self._known: dict[str, Helper] = {}  # by lock file name, with its descriptor open
+        self._known: dict[str, Helper] = {}  # by name, with its lock file open
+        self._listed: tuple[int, list[str]] = (-1, [])  # the directory's time, its helpers
         self._lock = threading.Lock()
 
     def take(self) -> Helper | None:
         """A waiting helper, now held by the caller, its usage now the query's start; None
         if none waits."""
-        names = self._names()
-        with self._lock:
-            for gone in self._known.keys() - set(names):
-                if not self._known[gone].taken:
-                    self._known.pop(gone).close()
-        for name in names:
+        for name in self._names():
             helper = self._hold(name)
             if helper is None:
                 continue
@@ -137,10 +134,21 @@ class HelperPool:
         return None
 
     def _names(self) -> list[str]:
-        """The helpers listed, in the order every process takes them."""
-        return sorted(
-            name[: -len(_LOCK)] for name in os.listdir(self.directory) if name.endswith(_LOCK)
-        )
+        """The helpers listed, in the order every process takes them: listed again when the
+        directory has changed (its time costs a quarter of a listing). A listing a change
+        in the same clock tick left stale misses a new helper until the next change, which
+        the next helper started makes; one gone is passed over as it is held."""
+        changed = os.stat(self.directory).st_mtime_ns
+        if changed != self._listed[0]:
+            names = sorted(
+                name[: -len(_LOCK)] for name in os.listdir(self.directory) if name.endswith(_LOCK)
+            )
+            with self._lock:
+                for gone in self._known.keys() - set(names):
+                    if not self._known[gone].taken:
+                        self._known.pop(gone).close()
+            self._listed = (changed, names)
+        return self._listed[1]
 
     def _hold(self, name: str) -> Helper | None:
         """The helper ``name``, if no one holds it (now held), else None."""
@@ -220,7 +228,7 @@ class HelperPool:
         """Whether ``keep`` other helpers wait (looked at by taking each lock for a moment,
         only when more than ``keep`` helpers are listed)."""
         names = self._names()
-        if len(names) <= keep:
+        if len(names) <= keep:  # as last listed: a helper started since is not yet waiting
             return False
         waiting = 0
         for name in names:
@@ -284,32 +292,40 @@ def requests(
     has gone and no process holds it."""
     listener = Listener(_address(name), "AF_UNIX", authkey=key)
     woken, wake = os.pipe()  # a connection accepted wakes the wait for requests
-    clients: list[Connection] = [pipe]
-    threading.Thread(target=_accept, args=(listener, clients, wake), daemon=True).start()
+    accepted: queue.SimpleQueue[Connection] = queue.SimpleQueue()
+    threading.Thread(target=_accept, args=(listener, accepted, wake), daemon=True).start()
     threading.Thread(target=_leave_with, args=(parent, Path(directory), name), daemon=True).start()
+    clients = {pipe.fileno(): pipe}
+    asking = select.poll()  # kept: a wait for the next request is one call
+    for descriptor in (woken, pipe.fileno()):
+        asking.register(descriptor, select.POLLIN)
     pipe.send(("ready", None))
     while True:
-        for ready in wait([woken, *clients]):
-            if ready == woken:
+        for descriptor, _ in asking.poll():
+            if descriptor == woken:
                 os.read(woken, 512)
+                while not accepted.empty():
+                    connection = accepted.get()
+                    clients[connection.fileno()] = connection
+                    asking.register(connection.fileno(), select.POLLIN)
                 continue
+            connection = clients[descriptor]
             try:
-                request = ready.recv()
+                request = connection.recv()
             except (EOFError, OSError):  # that process has gone
-                clients.remove(ready)
-                if ready is pipe:
-                    continue
-                ready.close()
+                asking.unregister(descriptor)
+                del clients[descriptor]
+                connection.close()
                 continue
-            yield ready, request
+            yield connection, request
 
 
-def _accept(listener: Listener, clients: list[Connection], wake: int) -> None:
+def _accept(listener: Listener, accepted: queue.SimpleQueue, wake: int) -> None:
     while True:
         with suppress(OSError, EOFError):  # one that failed the key: the next
             connection = listener.accept()
             _widen(connection)
-            clients.append(connection)
+            accepted.put(connection)
             os.write(wake, b".")
 
 

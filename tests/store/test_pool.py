@@ -35,6 +35,11 @@ import pyoxigraph as ox
 from kg.store.embedded import EmbeddedStore
 if __name__ == "__main__":
     store = EmbeddedStore(Path(sys.argv[1]), idle_helpers=1)
+    if sys.argv[2] == "vanishes":  # the query asked, the process killed before its answer
+        chunks = store.query_chunks(sys.argv[3], ox.QueryResultsFormat.JSON,
+                                    cancel=threading.Event())
+        next(chunks)
+        os._exit(0)
     answer = io.BytesIO()
     store.serialize_query(answer, sys.argv[3], ox.QueryResultsFormat.JSON,
                           cancel=threading.Event())
@@ -133,6 +138,22 @@ def test_a_helper_that_ended_without_removing_its_file_is_passed_over(tmp_path: 
     assert names(store) == 5  # answered by a helper of its own
     assert len(helpers() - earlier) == 1
     assert not stale & locks(tmp_path / "store")  # the stale file is gone
+    store.close()
+
+
+def test_a_helper_whose_asker_was_killed_mid_query_answers_the_next(tmp_path: Path):
+    store = EmbeddedStore(tmp_path / "store", idle_helpers=1)
+    fill(store, X, 30)
+    earlier = helpers()
+    names(store)  # starts the helper, which waits
+    (helper,) = helpers() - earlier
+    subprocess.run(
+        [sys.executable, "-c", OTHER, str(tmp_path / "store"), "vanishes", COUNT],
+        check=True,
+        timeout=120,
+    )
+    assert names(store) == 30  # once the orphaned query is done, the same helper answers
+    assert helpers() - earlier == {helper}
     store.close()
 
 
