@@ -2,8 +2,9 @@
 
 A helper process started by one of the server's workers waits for the next query of any of
 them, so that queries asked one after another are evaluated by one helper, whose caches hold
-what the last query read: two workers taking turns, each with helpers of its own, made a 4-way
-join 1.23x as slow as Oxigraph's server; with the helpers shared, 1.16x (bench/endpoint.py).
+what the last query read. Two workers taking turns, each with helpers of its own, made a 4-way
+join asked ten times in a row 1.20-1.35x as slow as Oxigraph's server; with the helpers
+shared, 1.07-1.22x in the same runs (bench/endpoint.py).
 
 Each helper has a lock file in ``policykg.helpers/`` beside the store, holding its process
 id. A process takes a waiting helper by locking its file (``flock``: the kernel releases it if
@@ -27,6 +28,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import suppress
+from multiprocessing import AuthenticationError
 from multiprocessing.connection import Client, Connection, Listener
 from pathlib import Path
 from typing import NamedTuple
@@ -59,9 +61,14 @@ class Helper:
         self.niceness = 0
         self.resting = Usage(0.0, 0)  # its usage when taken: the query's start
 
-    def connect(self, key: bytes) -> None:
+    def connect(self, key: bytes) -> bool:
+        """Whether the helper is connected to (False: it has ended)."""
         if self.connection is None:
-            self._use(Client(_address(self.name), "AF_UNIX", authkey=key))
+            try:
+                self._use(Client(_address(self.name), "AF_UNIX", authkey=key))
+            except OSError:
+                return False
+        return True
 
     def _use(self, connection: Connection) -> None:
         self.connection = connection
@@ -121,12 +128,8 @@ class HelperPool:
             helper = self._hold(name)
             if helper is None:
                 continue
-            resting = helper.look()
-            try:
-                if resting is None:  # it ended without removing its file (its starter gone)
-                    raise ConnectionRefusedError
-                helper.connect(self.key)
-            except OSError:
+            resting = helper.look()  # None: it ended, its file left (its starter's exit ended it)
+            if resting is None or not helper.connect(self.key):
                 self.end(helper)
                 continue
             helper.resting = resting
@@ -322,7 +325,7 @@ def requests(
 
 def _accept(listener: Listener, accepted: queue.SimpleQueue, wake: int) -> None:
     while True:
-        with suppress(OSError, EOFError):  # one that failed the key: the next
+        with suppress(OSError, EOFError, AuthenticationError):  # one without the key: the next
             connection = listener.accept()
             _widen(connection)
             accepted.put(connection)

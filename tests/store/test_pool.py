@@ -175,4 +175,5 @@ def test_a_connection_without_the_stores_key_is_refused(tmp_path: Path):
     intruder.join(10)
     assert refused and isinstance(refused[0], AuthenticationError), refused
     assert names(store) == 5  # the helper goes on answering
+    assert in_another_process(tmp_path / "store") == (5, 0)  # and accepting the others
     store.close()
