@@ -4,7 +4,7 @@ A helper process started by one of the server's workers waits for the next query
 them, so that queries asked one after another are evaluated by one helper, whose caches hold
 what the last query read. Two workers taking turns, each with helpers of its own, made a 4-way
 join asked ten times in a row 1.20-1.35x as slow as Oxigraph's server; with the helpers
-shared, 0.02-0.12x less in the same runs (bench/endpoint.py).
+shared, 0.02-0.13x less in the same runs (bench/endpoint.py).
 
 Each helper has a lock file in ``policykg.helpers/`` beside the store, holding its process
 id. A process takes a waiting helper by locking its file (``flock``: the kernel releases it if
