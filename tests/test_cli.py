@@ -8,6 +8,7 @@ import json
 import os
 import pty
 import re
+import shutil
 import sys
 from pathlib import Path
 
@@ -297,6 +298,19 @@ def test_an_import_shows_its_steps_on_a_terminal(tmp_path):
     assert "rows read: 18,330" in shown
 
 
+def test_a_folder_of_sheets_shows_the_files_read_then_the_history_built(tmp_path):
+    folder = tmp_path / "sheets"
+    for sheet in sorted(dataset_files()["ice-287g"].rglob("*.xlsx"))[:2]:
+        copied = folder / sheet.parent.name / sheet.name  # its capture folder gives its time
+        copied.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(sheet, copied)
+    shown = in_a_terminal("import", "ice-287g", str(folder), store=tmp_path / "store")
+    read = r"✓ Reading ICE's sheets from sheets/… 2 of 2 files, \d+\.\d s"
+    built = r"✓ Building the 287\(g\) program's history from 2 publications… \d+\.\d s"
+    assert re.search(read, shown) and re.search(built, shown), shown
+    assert shown.index("Reading ICE's sheets") < shown.index("Building the 287(g)")
+
+
 def test_validate_and_export_show_their_steps_on_a_terminal(loaded, tmp_path):
     shown = in_a_terminal("validate", store=loaded)
     assert re.search(r"✓ Reading the graph… \d+\.\d s", shown), shown
@@ -313,6 +327,7 @@ def test_a_step_that_fails_is_crossed_and_its_error_follows(tmp_path):
     shown = in_a_terminal(
         "import", "ice-287g", str(not_a_sheet), store=tmp_path / "store", exit_code=2
     )
-    assert re.search(r"✗ Importing ice-287g from agencies\.csv… \d+\.\d s", shown), shown
+    failed = r"✗ Reading ICE's sheets from agencies\.csv… 1 of 1 files, \d+\.\d s"
+    assert re.search(failed, shown), shown
     assert "✓" not in shown
     assert shown.index("✗") < shown.index("not an ICE 287(g) sheet")

@@ -166,11 +166,11 @@ class progress_bar:
             # all read: the store still writes what it parsed (seconds, for a large file)
             self._step("Writing into the store")
 
-    def _step(self, label: str) -> None:
+    def _step(self, label: str, detail: Callable[[], str] | None = None) -> None:
         if self._bar:
             if not self._steps.begun:  # the bytes are all in: the bar ends its line
                 self._bar.render_finish()
-            self._steps.begin(label)
+            self._steps.begin(label, detail)
 
     def __exit__(self, *exc_info) -> None:
         if self._steps.begun:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from kg.formats import rdf_format_for_path
 from kg.namespaces import Namespaces
@@ -13,11 +14,16 @@ from kg.resources import BundledFile, bundled_files, dataset_files
 from kg.service.imports import ImportReport
 from kg.service.imports.fbi_lee import import_roster
 from kg.service.imports.history import HistoryReport, import_publications
-from kg.service.imports.ice_287g import SheetError, publications_at
+from kg.service.imports.ice_287g import SheetError, read_publications, sheet_files
 from kg.service.imports.names import rebuild_names
 from kg.store import ProgressCallback, Store
 
-StepCallback = Callable[[str], None]  # told each step that follows the files' bytes, as it begins
+
+class StepCallback(Protocol):
+    """Told each step that follows the files' bytes, as it begins; ``detail`` says how far it
+    is, when asked (files read, say)."""
+
+    def __call__(self, label: str, detail: Callable[[], str] | None = None, /) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -127,18 +133,31 @@ def import_dataset(
 def _import(
     store: Store, ns: Namespaces, kind: str, path: Path, step: StepCallback | None
 ) -> ImportReport | HistoryReport:
-    if step:
-        step(f"Importing {kind} from {path.name}{'/' if path.is_dir() else ''}")
+    named = f"{path.name}{'/' if path.is_dir() else ''}"
     if kind == "fbi-lee":
-        report: ImportReport | HistoryReport = import_roster(store, ns, path)
-    elif kind == "ice-287g":
-        publications, skipped = publications_at(path)
-        if not publications:
-            raise skipped[0] if skipped else SheetError(path, "holds no ICE 287(g) sheet")
-        report = import_publications(store, ns, publications)
-        report.skipped = skipped
-    else:
-        raise ValueError(f"unknown dataset {kind!r}; known: fbi-lee, ice-287g")
+        if step:
+            step(f"Importing {kind} from {named}")
+        return import_roster(store, ns, path)
+    if kind == "ice-287g":
+        return _import_sheets(store, ns, path, named, step)
+    raise ValueError(f"unknown dataset {kind!r}; known: fbi-lee, ice-287g")
+
+
+def _import_sheets(
+    store: Store, ns: Namespaces, path: Path, named: str, step: StepCallback | None
+) -> HistoryReport:
+    """ICE's sheets at ``path``, read one by one (the spring's folder of them takes seconds),
+    then the program's history built from them and written."""
+    files, read = sheet_files(path), list[Path]()
+    if step:
+        step(f"Reading ICE's sheets from {named}", lambda: f"{len(read):,} of {len(files):,} files")
+    publications, skipped = read_publications(files, read.append)
+    if not publications:
+        raise skipped[0] if skipped else SheetError(path, "holds no ICE 287(g) sheet")
+    if step:
+        step(f"Building the 287(g) program's history from {len(publications):,} publications")
+    report = import_publications(store, ns, publications)
+    report.skipped = skipped
     return report
 
 

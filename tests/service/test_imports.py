@@ -16,7 +16,7 @@ from rdflib import Literal, URIRef
 
 from kg.resources import dataset_files
 from kg.service import loading
-from kg.service.imports.ice_287g import SheetError, publications_at
+from kg.service.imports.ice_287g import SheetError, read_publications, sheet_files
 from kg.service.publish.export import store_dataset
 from kg.service.query.queries import named_query, run_query, select_rows
 from kg.service.write.gate import validate_change
@@ -348,7 +348,7 @@ def test_bad_files_are_named_and_skipped(tmp_path):
     headless = openpyxl.Workbook()
     headless.active.append(["STATE", "LAW ENFORCEMENT AGENCY", "TYPE"])
     headless.save(folder / "pendingAgencies07022025am.xlsx")
-    found, skipped = publications_at(tmp_path)
+    found, skipped = read_publications(sheet_files(tmp_path))
     assert [p.path.name for p in found] == [MAY.name]
     assert found[0].captured == "2025-07-20T10:10:10Z"
     problems = {error.path.name: error.problem for error in skipped}

@@ -19,6 +19,7 @@ import hashlib
 import re
 import urllib.parse
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -181,19 +182,30 @@ def _row(cells, at: dict[str, int]) -> Row:
     )
 
 
-def publications_at(path: Path) -> tuple[list[Publication], list[SheetError]]:
-    """The publications in a file, or in a folder (its .xlsx files, in capture folders or
-    not), with the files skipped and why. The same name captured again with the same bytes is
-    one publication; with other bytes, a later version of it."""
+_NOT_SHEETS = ("SOURCE.txt", ".DS_Store")  # a folder's notes, beside its sheets
+
+
+def sheet_files(path: Path) -> list[Path]:
+    """The files that may be sheets: the file itself, or a folder's files (in capture folders
+    or not), its notes left out."""
     files = sorted(path.rglob("*")) if path.is_dir() else [path]
+    return [file for file in files if not file.is_dir() and file.name not in _NOT_SHEETS]
+
+
+def read_publications(
+    files: list[Path], read: Callable[[Path], None] | None = None
+) -> tuple[list[Publication], list[SheetError]]:
+    """The publications in ``files``, with the files skipped and why; ``read`` is told of each
+    file once read. The same name captured again with the same bytes is one publication; with
+    other bytes, a later version of it."""
     found, skipped = [], []
     for file in files:
-        if file.is_dir() or file.name in ("SOURCE.txt", ".DS_Store"):
-            continue
         try:
             found.append(read_publication(file))
         except SheetError as error:
             skipped.append(error)
+        if read:
+            read(file)
     return found, skipped
 
 
