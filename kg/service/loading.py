@@ -148,7 +148,8 @@ def _import_sheets(
 ) -> HistoryReport:
     """ICE's sheets at ``path``, read one by one (the spring's folder of them takes seconds),
     then the program's history built from them and written."""
-    files, read = sheet_files(path), list[Path]()
+    files = sheet_files(path)
+    read: list[Path] = []  # the files read so far, which the step's detail counts
     if step:
         step(f"Reading ICE's sheets from {named}", lambda: f"{len(read):,} of {len(files):,} files")
     publications, skipped = read_publications(files, read.append)
