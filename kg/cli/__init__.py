@@ -152,7 +152,7 @@ class progress_bar:
         )
         self._steps = Steps()
 
-    def __enter__(self) -> tuple[Callable[[int], None] | None, Callable[[str], None] | None]:
+    def __enter__(self) -> tuple[Callable[[int], None] | None, Callable[..., None] | None]:
         if not self._bar:
             return None, None
         self._bar.__enter__()

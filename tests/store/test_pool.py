@@ -75,6 +75,16 @@ def helpers() -> set[int]:
     return {process.pid for process in multiprocessing.active_children()}
 
 
+def waiting_helper(store: EmbeddedStore, triples: int) -> tuple[int, set[int]]:
+    """The helper a query over ``triples`` names starts, which then waits; and the helpers
+    that ran before (other stores', from other tests)."""
+    fill(store, X, triples)
+    earlier = helpers()
+    assert names(store) == triples
+    (helper,) = helpers() - earlier
+    return helper, earlier
+
+
 def cpu_ticks(pid: int) -> int:
     fields = stat_fields(pid)
     assert fields is not None, f"helper {pid} has ended"
@@ -87,10 +97,7 @@ def locks(store: Path) -> set[str]:
 
 def test_a_helper_started_by_one_process_answers_anothers_query(tmp_path: Path):
     store = EmbeddedStore(tmp_path / "store", idle_helpers=1)
-    fill(store, X, 30)
-    earlier = helpers()  # other stores', from other tests
-    assert names(store) == 30  # starts a helper, which waits
-    (helper,) = helpers() - earlier
+    helper, earlier = waiting_helper(store, 30)
     before = cpu_ticks(helper)
     # it started none of its own
     assert in_another_process(tmp_path / "store", query=COUNT) == (1, 0)
@@ -143,10 +150,7 @@ def test_a_helper_that_ended_without_removing_its_file_is_passed_over(tmp_path: 
 
 def test_a_helper_whose_asker_was_killed_mid_query_answers_the_next(tmp_path: Path):
     store = EmbeddedStore(tmp_path / "store", idle_helpers=1)
-    fill(store, X, 30)
-    earlier = helpers()
-    names(store)  # starts the helper, which waits
-    (helper,) = helpers() - earlier
+    helper, earlier = waiting_helper(store, 30)
     subprocess.run(
         [sys.executable, "-c", OTHER, str(tmp_path / "store"), "vanishes", COUNT],
         check=True,
